@@ -1,0 +1,156 @@
+using PaymentActors.Domain.Accounts;
+
+namespace PaymentActors.Domain.Transactions;
+
+/// <summary>
+/// A transaction as a client submits it, addressed to the account it is decided by (the payer for
+/// debits and transfers, the receiving account for CASH_IN). Amount and currency are kept raw here so
+/// that the account can reject bad values with a reason instead of the caller failing to build one.
+/// </summary>
+/// <param name="TransactionId">Idempotency key: unique per transaction, 1–64 characters.</param>
+/// <param name="AccountId">The account that decides (payer, or receiver of a CASH_IN).</param>
+/// <param name="Counterparty">Payee of a TRANSFER (required), merchant or agent otherwise (optional).</param>
+/// <param name="EventTimeMs">Event time, Unix milliseconds.</param>
+/// <param name="OpeningBalanceMinor">Balance to open the account with if it has never been seen (imported ledgers such as PaySim); ignored once the account exists.</param>
+public sealed record TransactionRequest(
+    string TransactionId,
+    string AccountId,
+    TransactionType Type,
+    long AmountMinor,
+    string CurrencyCode,
+    string? Counterparty,
+    long EventTimeMs,
+    long? OpeningBalanceMinor = null)
+{
+    public const int MaxIdLength = 64;
+
+    /// <summary>
+    /// Stable 64-bit fingerprint of the body (everything but the event time and opening hint), so that a
+    /// resubmission can be told apart from a different transaction reusing an id.
+    /// </summary>
+    public ulong Fingerprint() => Fingerprints.Of(AccountId, Type, AmountMinor, CurrencyCode, Counterparty);
+}
+
+public static class Fingerprints
+{
+    // FNV-1a 64: stable across processes and .NET versions, unlike string.GetHashCode.
+    private const ulong Offset = 14695981039346656037UL;
+    private const ulong Prime = 1099511628211UL;
+
+    public static ulong Of(string accountId, TransactionType type, long amountMinor, string currency, string? counterparty)
+    {
+        var h = Offset;
+        h = Mix(h, accountId);
+        h = Mix(h, (ulong)type);
+        h = Mix(h, unchecked((ulong)amountMinor));
+        h = Mix(h, currency);
+        h = Mix(h, counterparty ?? "");
+        return h;
+    }
+
+    private static ulong Mix(ulong h, string s)
+    {
+        foreach (var ch in s)
+        {
+            h = (h ^ ch) * Prime;
+        }
+
+        return (h ^ 0xFF) * Prime;
+    }
+
+    private static ulong Mix(ulong h, ulong v)
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            h = (h ^ (v & 0xFF)) * Prime;
+            v >>= 8;
+        }
+
+        return h;
+    }
+}
+
+/// <summary>Field-level validation of a request; every error names the field and the rule.</summary>
+public static class TransactionValidation
+{
+    public static bool TryValidateId(string? id, string field, out string error)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            error = $"{field}: must not be empty";
+            return false;
+        }
+
+        if (id.Length > TransactionRequest.MaxIdLength)
+        {
+            error = $"{field}: longer than {TransactionRequest.MaxIdLength} characters";
+            return false;
+        }
+
+        foreach (var ch in id)
+        {
+            if (char.IsControl(ch))
+            {
+                error = $"{field}: contains a control character";
+                return false;
+            }
+        }
+
+        error = "";
+        return true;
+    }
+
+    /// <summary>Validates everything that does not depend on the account's state.</summary>
+    public static RejectReason? Validate(TransactionRequest r, out Currency currency)
+    {
+        currency = null!;
+        if (!TryValidateId(r.TransactionId, "transactionId", out var e))
+        {
+            return new RejectReason(RejectCode.InvalidField, e);
+        }
+
+        if (!TryValidateId(r.AccountId, "accountId", out e))
+        {
+            return new RejectReason(RejectCode.InvalidField, e);
+        }
+
+        if (!TransactionTypes.IsDefined(r.Type))
+        {
+            return new RejectReason(RejectCode.InvalidField, $"type: {(int)r.Type} is not a known transaction type");
+        }
+
+        if (!Currency.TryFind(r.CurrencyCode, out currency, out e))
+        {
+            return new RejectReason(RejectCode.InvalidField, e);
+        }
+
+        if (r.AmountMinor <= 0)
+        {
+            return new RejectReason(RejectCode.InvalidField, "amount: must be greater than zero");
+        }
+
+        if (r.OpeningBalanceMinor is < 0)
+        {
+            return new RejectReason(RejectCode.InvalidField, "openingBalance: must not be negative");
+        }
+
+        if (r.Type == TransactionType.Transfer)
+        {
+            if (!TryValidateId(r.Counterparty, "counterparty", out e))
+            {
+                return new RejectReason(RejectCode.InvalidField, e + " (a TRANSFER needs a payee account)");
+            }
+
+            if (string.Equals(r.Counterparty, r.AccountId, StringComparison.Ordinal))
+            {
+                return new RejectReason(RejectCode.InvalidField, "counterparty: payer and payee must differ");
+            }
+        }
+        else if (r.Counterparty is not null && r.Counterparty.Length > TransactionRequest.MaxIdLength)
+        {
+            return new RejectReason(RejectCode.InvalidField, $"counterparty: longer than {TransactionRequest.MaxIdLength} characters");
+        }
+
+        return null;
+    }
+}
