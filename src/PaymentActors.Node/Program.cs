@@ -1,1 +1,41 @@
-﻿Console.WriteLine("Hello, World!");
+using PaymentActors.Node.Cli;
+using PaymentActors.Node.Hosting;
+
+namespace PaymentActors.Node;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var verb = args[0];
+        var rest = args[1..];
+        try
+        {
+            return verb switch
+            {
+                "node" => await NodeVerb.RunAsync(rest),
+                _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
+            };
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return 2;
+        }
+    }
+
+    private const string Usage = """
+        usage: paymentactors VERB [options]
+
+          node     run a cluster node until stopped (Ctrl+C)
+                   --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
+                   --db sqlite|postgres|memory --connection "..." --data-dir DIR
+                   --sqlite-durability normal|full --config FILE.hocon
+        """;
+}

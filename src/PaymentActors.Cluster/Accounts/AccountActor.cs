@@ -1,0 +1,253 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using PaymentActors.Cluster.Risk;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
+using PaymentActors.Protocol.Accounts;
+
+namespace PaymentActors.Cluster.Accounts;
+
+/// <summary>
+/// One event-sourced account. Thin by design: the domain decides, the actor persists and replies.
+/// <para>
+/// Group commit: commands are decided against <c>_decided</c> (the state including events handed to the
+/// journal but not yet confirmed) and persisted with <c>PersistAllAsync</c>, so while one journal write is
+/// in flight the next commands' events accumulate and go out together as the next write. Replies are
+/// deferred until their events are durable; <c>_durable</c> holds only confirmed state and is what
+/// queries see and snapshots store. A failed or rejected write stops or restarts the actor, which then
+/// recovers from the journal: nothing undurable is ever acknowledged.
+/// </para>
+/// </summary>
+public sealed class AccountActor : ReceivePersistentActor, IWithTimers
+{
+    private const string RedeliveryTimer = "transfer-redelivery";
+
+    private readonly string _accountId;
+    private readonly IActorRef _accountRegion;
+    private readonly AccountActorSettings _settings;
+    private readonly RiskRulesHolder _risk;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private AccountState _durable;
+    private AccountState _decided;
+    private long _lastSnapshotSequenceNr;
+    private int _eventsInFlight;
+
+    public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk) =>
+        Akka.Actor.Props.Create(() => new AccountActor(accountId, accountRegion, settings, risk));
+
+    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk)
+    {
+        _accountId = accountId;
+        _accountRegion = accountRegion;
+        _settings = settings;
+        _risk = risk;
+        _durable = new AccountState(accountId, settings.Policy);
+        _decided = new AccountState(accountId, settings.Policy);
+        PersistenceId = PersistenceIdFor(accountId);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is AccountSnapshot snapshot)
+            {
+                _durable = AccountState.FromSnapshot(snapshot, settings.Policy);
+                _decided = AccountState.FromSnapshot(snapshot, settings.Policy);
+                _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
+            }
+        });
+        Recover<IAccountEvent>(e =>
+        {
+            _durable.Apply(e);
+            _decided.Apply(e);
+        });
+        Recover<RecoveryCompleted>(_ => ResendPendingTransfers());
+
+        Command<SubmitTransaction>(cmd => HandleSubmit(cmd.Request));
+        Command<SubmitTransactionBatch>(HandleBatch);
+        Command<CreditTransfer>(HandleCredit);
+        Command<TransferCreditResult>(HandleCreditResult);
+        Command<OpenAccount>(HandleOpen);
+        Command<GetAccount>(_ => DeferAsync(Sender, replyTo => replyTo.Tell(_durable.ToView())));
+        Command<RedeliverTransfers>(_ => ResendPendingTransfers());
+        Command<ReceiveTimeout>(_ => PassivateIfIdle());
+        Command<SaveSnapshotSuccess>(s =>
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of account {0} failed; events remain the source of truth", _accountId));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting old snapshots of account {0} failed", _accountId));
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static string PersistenceIdFor(string accountId) => "account-" + accountId;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Context.SetReceiveTimeout(_settings.Idle);
+    }
+
+    private void HandleSubmit(TransactionRequest request)
+    {
+        var decision = _decided.Decide(request, _risk.Current);
+        ApplyAndPersist(decision.Events);
+        DeferAsync((Sender, decision.Outcome), x => x.Sender.Tell(x.Outcome));
+    }
+
+    private void HandleBatch(SubmitTransactionBatch batch)
+    {
+        var outcomes = new TransactionOutcome[batch.Requests.Count];
+        var events = new List<IAccountEvent>(batch.Requests.Count);
+        var risk = _risk.Current;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var decision = _decided.Decide(batch.Requests[i], risk);
+            foreach (var e in decision.Events)
+            {
+                _decided.Apply(e); // later requests of the batch see earlier ones
+                events.Add(e);
+            }
+
+            outcomes[i] = decision.Outcome;
+        }
+
+        PersistDecided(events);
+        DeferAsync((Sender, new TransactionBatchOutcome(_accountId, outcomes)), x => x.Sender.Tell(x.Item2));
+    }
+
+    private void HandleOpen(OpenAccount cmd)
+    {
+        var (events, rejection) = _decided.DecideOpen(cmd.Currency, cmd.OverdraftLimitMinor, cmd.OpeningBalanceMinor, 0);
+        ApplyAndPersist(events);
+        DeferAsync((Sender, new AccountOpenResult(_accountId, rejection is null, rejection?.Message)), x => x.Sender.Tell(x.Item2));
+    }
+
+    private void HandleCredit(CreditTransfer cmd)
+    {
+        var decision = _decided.DecideCredit(cmd.TransferId, cmd.PayerId, cmd.AmountMinor, cmd.Currency, cmd.EventTimeMs, cmd.PayerBalanceBeforeMinor);
+        ApplyAndPersist(decision.Events);
+        var answer = new TransferCreditResult(cmd.PayerId, cmd.TransferId, decision.Accepted, decision.Reason);
+        // Answer through the region, not Sender: the payer may have moved or restarted since it asked.
+        DeferAsync(answer, a => _accountRegion.Tell(a));
+    }
+
+    private void HandleCreditResult(TransferCreditResult result)
+    {
+        var settlement = _decided.DecideSettlement(result.TransferId, result.Credited, result.Reason);
+        if (settlement is null)
+        {
+            return;
+        }
+
+        if (!result.Credited)
+        {
+            _log.Info("Transfer {0} from {1} refused by the payee ({2}); reversing the debit", result.TransferId, _accountId, result.Reason);
+        }
+
+        ApplyAndPersist([settlement]);
+    }
+
+    /// <summary>Applies decided events to <c>_decided</c> now and hands them to the journal.</summary>
+    private void ApplyAndPersist(IReadOnlyList<IAccountEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var e in events)
+        {
+            _decided.Apply(e);
+        }
+
+        PersistDecided(events);
+    }
+
+    private void PersistDecided(IReadOnlyList<IAccountEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        _eventsInFlight += events.Count;
+        PersistAllAsync(events, OnDurable);
+    }
+
+    private void OnDurable(IAccountEvent e)
+    {
+        _eventsInFlight--;
+        _durable.Apply(e);
+        if (e is TransactionApproved { Type: TransactionType.Transfer } approved)
+        {
+            foreach (var pending in _durable.Outbox)
+            {
+                if (pending.TransferId == approved.TransactionId)
+                {
+                    SendCredit(pending);
+                    break;
+                }
+            }
+
+            EnsureRedeliveryTimer();
+        }
+
+        if (LastSequenceNr - _lastSnapshotSequenceNr >= _settings.SnapshotEvery)
+        {
+            _lastSnapshotSequenceNr = LastSequenceNr;
+            SaveSnapshot(_durable.ToSnapshot());
+        }
+    }
+
+    private void SendCredit(PendingTransfer pending) =>
+        _accountRegion.Tell(new CreditTransfer(pending.PayeeId, pending.TransferId, _accountId, pending.AmountMinor,
+            pending.Currency, pending.EventTimeMs, pending.PayerBalanceBeforeMinor));
+
+    private void ResendPendingTransfers()
+    {
+        if (_durable.Outbox.Count == 0)
+        {
+            Timers.Cancel(RedeliveryTimer);
+            return;
+        }
+
+        foreach (var pending in _durable.Outbox)
+        {
+            SendCredit(pending);
+        }
+
+        EnsureRedeliveryTimer();
+    }
+
+    private void EnsureRedeliveryTimer()
+    {
+        if (!Timers.IsTimerActive(RedeliveryTimer))
+        {
+            Timers.StartPeriodicTimer(RedeliveryTimer, RedeliverTransfers.Instance, _settings.Redelivery);
+        }
+    }
+
+    private void PassivateIfIdle()
+    {
+        // A payer with an unanswered transfer stays alive: it is the one that redelivers.
+        if (_eventsInFlight == 0 && _durable.Outbox.Count == 0)
+        {
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        }
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        // _decided already contains the rejected event: restart and recover rather than diverge.
+        throw new InvalidOperationException($"Account {_accountId}: journal rejected event {sequenceNr}; restarting from the journal", cause);
+    }
+
+    private sealed class RedeliverTransfers
+    {
+        public static readonly RedeliverTransfers Instance = new();
+    }
+}

@@ -1,0 +1,18 @@
+using PaymentActors.Domain.Accounts;
+
+namespace PaymentActors.Cluster.Accounts;
+
+/// <param name="SnapshotEvery">Save a snapshot after this many events; older snapshots are deleted.</param>
+/// <param name="IdleTimeout">Passivate after this long without a message, unless a transfer is still pending.</param>
+/// <param name="TransferRedeliveryInterval">Resend unanswered transfer credits this often.</param>
+public sealed record AccountActorSettings(
+    AccountPolicy Policy,
+    int SnapshotEvery = 1000,
+    TimeSpan? IdleTimeout = null,
+    TimeSpan? TransferRedeliveryInterval = null)
+{
+    public static readonly AccountActorSettings Default = new(AccountPolicy.Default);
+
+    public TimeSpan Idle => IdleTimeout ?? TimeSpan.FromMinutes(2);
+    public TimeSpan Redelivery => TransferRedeliveryInterval ?? TimeSpan.FromSeconds(1);
+}

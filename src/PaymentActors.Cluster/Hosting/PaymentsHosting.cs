@@ -1,0 +1,153 @@
+using System.Data.Common;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Persistence.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+using PaymentActors.Cluster.Accounts;
+using PaymentActors.Cluster.Risk;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Serialization;
+
+namespace PaymentActors.Cluster.Hosting;
+
+/// <summary>Akka.Hosting wiring of a PaymentActors node: one call configures everything.</summary>
+public static class PaymentsHosting
+{
+    public const string AccountTypeName = "account";
+
+    /// <summary>Binds every persisted and remote PaymentActors type to <see cref="PaymentsSerializer"/>.</summary>
+    public static AkkaConfigurationBuilder WithPaymentsSerializer(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("payments",
+            [typeof(IPaymentsMessage), typeof(IAccountEvent), typeof(AccountSnapshot), typeof(TransactionOutcome), typeof(AccountView)],
+            system => new PaymentsSerializer(system));
+
+    /// <summary>Remoting, clustering, persistence, serializer and the account shard region.</summary>
+    public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk)
+    {
+        builder
+            .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
+            .WithPaymentsSerializer()
+            .WithRemoting(new RemoteOptions { HostName = settings.Host, Port = settings.Port })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = settings.Roles.ToArray(),
+                SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.ToArray() : null,
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .WithPaymentsPersistence(settings)
+            .WithShardRegion<AccountRegion>(
+                AccountTypeName,
+                (_, registry, _) => accountId => AccountActor.Props(accountId, registry.Get<AccountRegion>(), settings.Accounts, risk),
+                new AccountMessageExtractor(settings.ShardCount),
+                new ShardOptions
+                {
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = false,
+                    ShouldPassivateIdleEntities = false,
+                    Role = settings.Roles.Contains("payments") ? "payments" : null,
+                });
+
+        if (settings.Seeds.Count == 0)
+        {
+            // No seeds: a single node that forms its own cluster (works with port 0 too).
+            builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        }
+
+        if (!string.IsNullOrWhiteSpace(settings.ExtraHocon))
+        {
+            builder.AddHocon(ConfigurationFactory.ParseString(settings.ExtraHocon), HoconAddMode.Prepend);
+        }
+
+        return builder;
+    }
+
+    public static AkkaConfigurationBuilder WithPaymentsPersistence(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings)
+    {
+        switch (settings.Database)
+        {
+            case DatabaseKind.Memory:
+                return builder.WithInMemoryJournal().WithInMemorySnapshotStore();
+
+            case DatabaseKind.Sqlite:
+            {
+                var connectionString = settings.EffectiveConnectionString;
+                PrepareSqliteFile(connectionString);
+                var synchronous = settings.SqliteDurability == SqliteDurability.Full ? "FULL" : "NORMAL";
+                // `synchronous` is per connection and not settable from HOCON or the connection string.
+                var dataOptions = new DataOptions()
+                    .UseConnectionString(ProviderName.SQLiteMS, connectionString)
+                    .UseAfterConnectionOpened(
+                        connection => SetPragmas(connection, synchronous),
+                        (connection, _) =>
+                        {
+                            SetPragmas(connection, synchronous);
+                            return Task.CompletedTask;
+                        });
+                builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Append);
+                return builder.WithSqlPersistence(dataOptions, autoInitialize: true);
+            }
+
+            case DatabaseKind.Postgres:
+            {
+                if (string.IsNullOrWhiteSpace(settings.ConnectionString))
+                {
+                    throw new ArgumentException("connection: --db postgres needs --connection \"Host=…;Database=…;Username=…;Password=…\"");
+                }
+
+                builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Append);
+                return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true);
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Database, "db: unknown database kind");
+        }
+    }
+
+    private static void SetPragmas(DbConnection connection, string synchronous)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000;";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Creates the folder and switches the file to WAL (a property of the file, set once).</summary>
+    private static void PrepareSqliteFile(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var file = builder.DataSource;
+        if (string.IsNullOrEmpty(file) || file == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
+        {
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Reads <c>cluster-config/NAME.hocon</c>, embedded in this assembly at build time.</summary>
+    public static Config LoadClusterConfig(string name)
+    {
+        var resource = $"cluster-config.{name}.hocon";
+        using var stream = typeof(PaymentsHosting).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"config: embedded resource {resource} is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+}

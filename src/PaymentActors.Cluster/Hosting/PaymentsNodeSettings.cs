@@ -1,0 +1,57 @@
+using PaymentActors.Cluster.Accounts;
+
+namespace PaymentActors.Cluster.Hosting;
+
+public enum DatabaseKind
+{
+    Sqlite,
+    Postgres,
+
+    /// <summary>In-memory journal: tests and benchmarks only; nothing survives the process.</summary>
+    Memory,
+}
+
+/// <summary>
+/// How SQLite commits: <c>Normal</c> (WAL + synchronous=NORMAL) survives a process crash but may lose the
+/// last commits on power loss or OS crash; <c>Full</c> survives power loss and commits ≈5× fewer times a second.
+/// </summary>
+public enum SqliteDurability
+{
+    Normal,
+    Full,
+}
+
+/// <summary>Everything a node needs to start; bound from flags, environment variables and appsettings.json.</summary>
+public sealed record PaymentsNodeSettings
+{
+    public const string DefaultSystemName = "payments";
+
+    public string SystemName { get; init; } = DefaultSystemName;
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 4053;
+
+    /// <summary>Seed node addresses (akka.tcp://payments@host:port). Empty: the node joins itself.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    public IReadOnlyList<string> Roles { get; init; } = [];
+    public DatabaseKind Database { get; init; } = DatabaseKind.Sqlite;
+
+    /// <summary>Connection string; for SQLite defaults to <c>Data Source={DataDirectory}/payments.db</c>.</summary>
+    public string? ConnectionString { get; init; }
+
+    public string DataDirectory { get; init; } = "data";
+    public SqliteDurability SqliteDurability { get; init; } = SqliteDurability.Normal;
+    public int ShardCount { get; init; } = AccountMessageExtractor.DefaultShardCount;
+    public AccountActorSettings Accounts { get; init; } = AccountActorSettings.Default;
+
+    /// <summary>Extra HOCON (highest priority), e.g. from <c>--config FILE</c>.</summary>
+    public string? ExtraHocon { get; init; }
+
+    public string SelfAddress => $"akka.tcp://{SystemName}@{Host}:{Port}";
+
+    public string EffectiveConnectionString => ConnectionString ?? Database switch
+    {
+        DatabaseKind.Sqlite => $"Data Source={Path.Combine(DataDirectory, "payments.db")}",
+        _ => "",
+    };
+}

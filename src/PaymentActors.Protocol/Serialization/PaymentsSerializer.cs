@@ -1,0 +1,350 @@
+using System.Runtime.Serialization;
+using System.Text;
+using Akka.Actor;
+using Akka.Serialization;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
+using PaymentActors.Protocol.Accounts;
+
+namespace PaymentActors.Protocol.Serialization;
+
+/// <summary>
+/// Compact binary serializer for every persisted event, snapshot and remote message of PaymentActors.
+/// Manifests are short and fixed: renaming a type never breaks stored data; changing a layout needs a
+/// new manifest. Layouts are little-endian, strings length-prefixed UTF-8, nullable values flagged.
+/// </summary>
+public sealed class PaymentsSerializer : SerializerWithStringManifest
+{
+    /// <summary>Identifier stored beside every payload; must never change (ids below 100 are Akka's).</summary>
+    public const int Id = 4711;
+
+    // Events (persisted)
+    internal const string AccountOpenedManifest = "E1";
+    internal const string TransactionApprovedManifest = "E2";
+    internal const string TransactionDeclinedManifest = "E3";
+    internal const string TransferCreditedManifest = "E4";
+    internal const string TransferSettledManifest = "E5";
+    internal const string TransferReversedManifest = "E6";
+
+    // Snapshots (persisted)
+    internal const string AccountSnapshotManifest = "S1";
+
+    // Commands and replies (remote)
+    internal const string SubmitTransactionManifest = "C1";
+    internal const string SubmitTransactionBatchManifest = "C2";
+    internal const string OpenAccountManifest = "C3";
+    internal const string GetAccountManifest = "C4";
+    internal const string CreditTransferManifest = "C5";
+    internal const string TransferCreditResultManifest = "C6";
+    internal const string TransactionOutcomeManifest = "R1";
+    internal const string TransactionBatchOutcomeManifest = "R2";
+    internal const string AccountOpenResultManifest = "R3";
+    internal const string AccountViewManifest = "R4";
+
+    public PaymentsSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o switch
+    {
+        AccountOpened => AccountOpenedManifest,
+        TransactionApproved => TransactionApprovedManifest,
+        TransactionDeclined => TransactionDeclinedManifest,
+        TransferCredited => TransferCreditedManifest,
+        TransferSettled => TransferSettledManifest,
+        TransferReversed => TransferReversedManifest,
+        AccountSnapshot => AccountSnapshotManifest,
+        SubmitTransaction => SubmitTransactionManifest,
+        SubmitTransactionBatch => SubmitTransactionBatchManifest,
+        OpenAccount => OpenAccountManifest,
+        GetAccount => GetAccountManifest,
+        CreditTransfer => CreditTransferManifest,
+        TransferCreditResult => TransferCreditResultManifest,
+        TransactionOutcome => TransactionOutcomeManifest,
+        TransactionBatchOutcome => TransactionBatchOutcomeManifest,
+        AccountOpenResult => AccountOpenResultManifest,
+        AccountView => AccountViewManifest,
+        _ => throw new ArgumentException($"{o.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj)
+    {
+        var w = new PayloadWriter();
+        switch (obj)
+        {
+            case AccountOpened e:
+                w.String(e.AccountId); w.String(e.Currency); w.Long(e.OverdraftLimitMinor); w.Long(e.OpeningBalanceMinor); w.Long(e.EventTimeMs);
+                break;
+            case TransactionApproved e:
+                w.String(e.TransactionId); w.Byte((byte)e.Type); w.Long(e.AmountMinor); w.NullableString(e.Counterparty);
+                w.Long(e.EventTimeMs); w.ULong(e.Fingerprint); w.Bool(e.Flagged); w.Rules(e.Rules);
+                break;
+            case TransactionDeclined e:
+                w.String(e.TransactionId); w.Byte((byte)e.Type); w.Long(e.AmountMinor); w.NullableString(e.Counterparty);
+                w.Long(e.EventTimeMs); w.ULong(e.Fingerprint); w.Byte((byte)e.Code); w.String(e.Reason); w.Rules(e.Rules);
+                break;
+            case TransferCredited e:
+                w.String(e.TransferId); w.String(e.PayerId); w.Long(e.AmountMinor); w.Long(e.EventTimeMs); w.Long(e.PayerBalanceBeforeMinor);
+                break;
+            case TransferSettled e:
+                w.String(e.TransferId);
+                break;
+            case TransferReversed e:
+                w.String(e.TransferId); w.Long(e.AmountMinor); w.String(e.Reason);
+                break;
+            case AccountSnapshot s:
+                WriteSnapshot(w, s);
+                break;
+            case SubmitTransaction c:
+                w.Request(c.Request);
+                break;
+            case SubmitTransactionBatch c:
+                w.String(c.AccountId); w.Int(c.Requests.Count);
+                foreach (var r in c.Requests)
+                {
+                    w.Request(r);
+                }
+
+                break;
+            case OpenAccount c:
+                w.String(c.AccountId); w.String(c.Currency); w.Long(c.OverdraftLimitMinor); w.Long(c.OpeningBalanceMinor);
+                break;
+            case GetAccount c:
+                w.String(c.AccountId);
+                break;
+            case CreditTransfer c:
+                w.String(c.AccountId); w.String(c.TransferId); w.String(c.PayerId); w.Long(c.AmountMinor); w.String(c.Currency);
+                w.Long(c.EventTimeMs); w.Long(c.PayerBalanceBeforeMinor);
+                break;
+            case TransferCreditResult c:
+                w.String(c.AccountId); w.String(c.TransferId); w.Bool(c.Credited); w.NullableString(c.Reason);
+                break;
+            case TransactionOutcome o:
+                w.Outcome(o);
+                break;
+            case TransactionBatchOutcome o:
+                w.String(o.AccountId); w.Int(o.Outcomes.Count);
+                foreach (var x in o.Outcomes)
+                {
+                    w.Outcome(x);
+                }
+
+                break;
+            case AccountOpenResult r:
+                w.String(r.AccountId); w.Bool(r.Succeeded); w.NullableString(r.Reason);
+                break;
+            case AccountView v:
+                w.String(v.AccountId); w.Bool(v.IsOpen); w.NullableString(v.Currency); w.Long(v.BalanceMinor); w.Long(v.OverdraftLimitMinor);
+                w.Long(v.Version); w.Int(v.PendingTransfers); w.List(v.Recent, w.Recent);
+                break;
+            default:
+                throw new ArgumentException($"{obj.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(obj));
+        }
+
+        return w.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var r = new PayloadReader(bytes);
+        return manifest switch
+        {
+            AccountOpenedManifest => new AccountOpened(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+            TransactionApprovedManifest => new TransactionApproved(r.String(), (TransactionType)r.Byte(), r.Long(), r.NullableString(),
+                r.Long(), r.ULong(), r.Bool(), r.Rules()),
+            TransactionDeclinedManifest => new TransactionDeclined(r.String(), (TransactionType)r.Byte(), r.Long(), r.NullableString(),
+                r.Long(), r.ULong(), (RejectCode)r.Byte(), r.String(), r.Rules()),
+            TransferCreditedManifest => new TransferCredited(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+            TransferSettledManifest => new TransferSettled(r.String()),
+            TransferReversedManifest => new TransferReversed(r.String(), r.Long(), r.String()),
+            AccountSnapshotManifest => ReadSnapshot(r),
+            SubmitTransactionManifest => new SubmitTransaction(r.Request()),
+            SubmitTransactionBatchManifest => new SubmitTransactionBatch(r.String(), r.List(r.Request)),
+            OpenAccountManifest => new OpenAccount(r.String(), r.String(), r.Long(), r.Long()),
+            GetAccountManifest => new GetAccount(r.String()),
+            CreditTransferManifest => new CreditTransfer(r.String(), r.String(), r.String(), r.Long(), r.String(), r.Long(), r.Long()),
+            TransferCreditResultManifest => new TransferCreditResult(r.String(), r.String(), r.Bool(), r.NullableString()),
+            TransactionOutcomeManifest => r.Outcome(),
+            TransactionBatchOutcomeManifest => new TransactionBatchOutcome(r.String(), r.List(r.Outcome)),
+            AccountOpenResultManifest => new AccountOpenResult(r.String(), r.Bool(), r.NullableString()),
+            AccountViewManifest => new AccountView(r.String(), r.Bool(), r.NullableString(), r.Long(), r.Long(), r.Long(), r.Int(), r.List(r.Recent)),
+            _ => throw new SerializationException($"manifest: '{manifest}' is unknown to {nameof(PaymentsSerializer)}"),
+        };
+    }
+
+    private static void WriteSnapshot(PayloadWriter w, AccountSnapshot s)
+    {
+        w.String(s.AccountId); w.NullableString(s.Currency); w.Long(s.BalanceMinor); w.Long(s.OverdraftLimitMinor); w.Long(s.Version);
+        w.List(s.Processed, p =>
+        {
+            w.String(p.TransactionId); w.ULong(p.Processed.Fingerprint); w.Byte((byte)p.Processed.Status); w.Byte((byte)p.Processed.Code);
+            w.NullableString(p.Processed.Reason); w.Long(p.Processed.BalanceAfterMinor); w.Rules(p.Processed.Rules);
+        });
+        w.List(s.CreditedTransfers, w.String);
+        w.List(s.Outbox, p =>
+        {
+            w.String(p.TransferId); w.String(p.PayeeId); w.Long(p.AmountMinor); w.String(p.Currency); w.Long(p.EventTimeMs); w.Long(p.PayerBalanceBeforeMinor);
+        });
+        w.List(s.Recent, w.Recent);
+        w.List(s.Incoming, i =>
+        {
+            w.String(i.TransferId); w.String(i.PayerId); w.Long(i.AmountMinor); w.Long(i.EventTimeMs); w.Long(i.PayerBalanceBeforeMinor);
+        });
+        w.List(s.KnownPayees, w.String);
+    }
+
+    private static AccountSnapshot ReadSnapshot(PayloadReader r) => new(
+        r.String(), r.NullableString(), r.Long(), r.Long(), r.Long(),
+        r.List(() => new ProcessedEntry(r.String(), new ProcessedTransaction(r.ULong(), (TransactionStatus)r.Byte(), (RejectCode)r.Byte(),
+            r.NullableString(), r.Long(), r.Rules()))),
+        r.List(r.String),
+        r.List(() => new PendingTransfer(r.String(), r.String(), r.Long(), r.String(), r.Long(), r.Long())),
+        r.List(r.Recent),
+        r.List(() => new IncomingTransfer(r.String(), r.String(), r.Long(), r.Long(), r.Long())),
+        r.List(r.String));
+}
+
+/// <summary>Append-only little-endian writer over a growable buffer.</summary>
+internal sealed class PayloadWriter
+{
+    private byte[] _buffer = new byte[128];
+    private int _length;
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    private Span<byte> Reserve(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+        }
+
+        var span = _buffer.AsSpan(_length, count);
+        _length += count;
+        return span;
+    }
+
+    public void Byte(byte b) => Reserve(1)[0] = b;
+    public void Bool(bool b) => Byte(b ? (byte)1 : (byte)0);
+    public void Int(int v) => System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), v);
+    public void Long(long v) => System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), v);
+    public void ULong(ulong v) => System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), v);
+
+    public void String(string s)
+    {
+        var count = Encoding.UTF8.GetByteCount(s);
+        Int(count);
+        Encoding.UTF8.GetBytes(s, Reserve(count));
+    }
+
+    public void NullableString(string? s)
+    {
+        Bool(s is not null);
+        if (s is not null)
+        {
+            String(s);
+        }
+    }
+
+    public void List<T>(IReadOnlyCollection<T> items, Action<T> write)
+    {
+        Int(items.Count);
+        foreach (var item in items)
+        {
+            write(item);
+        }
+    }
+
+    public void Rules(IReadOnlyList<RuleHit> rules) => List(rules, h =>
+    {
+        String(h.RuleId); Int(h.Version); String(h.Reason);
+    });
+
+    public void Request(TransactionRequest r)
+    {
+        String(r.TransactionId); String(r.AccountId); Byte((byte)r.Type); Long(r.AmountMinor); String(r.CurrencyCode);
+        NullableString(r.Counterparty); Long(r.EventTimeMs);
+        Bool(r.OpeningBalanceMinor.HasValue);
+        if (r.OpeningBalanceMinor is { } opening)
+        {
+            Long(opening);
+        }
+    }
+
+    public void Outcome(TransactionOutcome o)
+    {
+        String(o.TransactionId); Byte((byte)o.Status); Bool(o.IsDuplicate); Byte((byte)o.Code); NullableString(o.Reason);
+        Long(o.BalanceAfterMinor); NullableString(o.Currency); Rules(o.Rules);
+    }
+
+    public void Recent(RecentTransaction t)
+    {
+        String(t.TransactionId); Byte((byte)t.Type); Long(t.AmountMinor); Long(t.DeltaMinor); Byte((byte)t.Status);
+        NullableString(t.Counterparty); Long(t.EventTimeMs);
+    }
+}
+
+/// <summary>Reader matching <see cref="PayloadWriter"/>; a truncated payload fails with a clear error.</summary>
+internal sealed class PayloadReader(byte[] bytes)
+{
+    private int _position;
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count < 0 || _position + count > bytes.Length)
+        {
+            throw new SerializationException($"payload: truncated at byte {_position} (wanted {count} more of {bytes.Length})");
+        }
+
+        var span = bytes.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+
+    public byte Byte() => Take(1)[0];
+    public bool Bool() => Byte() != 0;
+    public int Int() => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+    public long Long() => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+    public ulong ULong() => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+    public string String() => Encoding.UTF8.GetString(Take(Int()));
+    public string? NullableString() => Bool() ? String() : null;
+
+    public IReadOnlyList<T> List<T>(Func<T> read)
+    {
+        var count = Int();
+        if (count < 0 || count > bytes.Length)
+        {
+            throw new SerializationException($"payload: list length {count} is impossible");
+        }
+
+        var items = new T[count];
+        for (var i = 0; i < count; i++)
+        {
+            items[i] = read();
+        }
+
+        return items;
+    }
+
+    public IReadOnlyList<RuleHit> Rules() => List(() => new RuleHit(String(), Int(), String()));
+
+    public TransactionRequest Request()
+    {
+        var id = String();
+        var account = String();
+        var type = (TransactionType)Byte();
+        var amount = Long();
+        var currency = String();
+        var counterparty = NullableString();
+        var eventTime = Long();
+        long? opening = Bool() ? Long() : null;
+        return new TransactionRequest(id, account, type, amount, currency, counterparty, eventTime, opening);
+    }
+
+    public TransactionOutcome Outcome() => new(String(), (TransactionStatus)Byte(), Bool(), (RejectCode)Byte(), NullableString(),
+        Long(), NullableString(), Rules());
+
+    public RecentTransaction Recent() => new(String(), (TransactionType)Byte(), Long(), Long(), (TransactionStatus)Byte(), NullableString(), Long());
+}
