@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HdrHistogram;
+
+namespace PaymentActors.Bench.Harness;
+
+/// <summary>One scenario's figures: a readable table for people, and one JSON line for tools.</summary>
+public sealed class ScenarioResult(string scenario)
+{
+    private readonly List<(string Name, string Value)> _rows = [];
+    private readonly JsonObject _json = new() { ["scenario"] = scenario };
+
+    public string Scenario => scenario;
+
+    public ScenarioResult Rate(double txPerSecond)
+    {
+        _json["tx_per_s"] = Math.Round(txPerSecond, 1);
+        _rows.Add(("tx/s", txPerSecond.ToString("N0", CultureInfo.InvariantCulture)));
+        return this;
+    }
+
+    public ScenarioResult Latency(LongHistogram histogram)
+    {
+        double Ms(double percentile) => histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
+        _json["p50_ms"] = Math.Round(Ms(50), 3);
+        _json["p99_ms"] = Math.Round(Ms(99), 3);
+        _json["p999_ms"] = Math.Round(Ms(99.9), 3);
+        _rows.Add(("p50 / p99 / p99.9 ms", $"{Ms(50):F2} / {Ms(99):F2} / {Ms(99.9):F2}"));
+        return this;
+    }
+
+    public ScenarioResult NoLatency()
+    {
+        _json["p50_ms"] = null;
+        _json["p99_ms"] = null;
+        return this;
+    }
+
+    public ScenarioResult Limit(double limitPerSecond, double txPerSecond)
+    {
+        _json["limit_per_s"] = Math.Round(limitPerSecond, 1);
+        _json["ratio"] = limitPerSecond > 0 ? Math.Round(txPerSecond / limitPerSecond, 3) : null;
+        _rows.Add(("limit/s (same run)", limitPerSecond.ToString("N0", CultureInfo.InvariantCulture)));
+        _rows.Add(("ratio", limitPerSecond > 0 ? (txPerSecond / limitPerSecond).ToString("F3", CultureInfo.InvariantCulture) : "n/a"));
+        return this;
+    }
+
+    public ScenarioResult Add(string name, double value, string? display = null)
+    {
+        _json[name] = Math.Round(value, 3);
+        _rows.Add((name, display ?? value.ToString("N2", CultureInfo.InvariantCulture)));
+        return this;
+    }
+
+    public ScenarioResult Add(string name, string value)
+    {
+        _json[name] = value;
+        _rows.Add((name, value));
+        return this;
+    }
+
+    public void Print(TextWriter output)
+    {
+        var width = Math.Max(24, _rows.Count == 0 ? 0 : _rows.Max(r => r.Name.Length) + 2);
+        output.WriteLine();
+        output.WriteLine($"== {scenario}");
+        foreach (var (name, value) in _rows)
+        {
+            output.WriteLine($"  {name.PadRight(width)}{value}");
+        }
+
+        output.WriteLine(ToJson());
+    }
+
+    public string ToJson() => _json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using HdrHistogram;
+using PaymentActors.Bench.Harness;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Ingestion;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
+
+namespace PaymentActors.Bench.Scenarios;
+
+public enum AccountChoice
+{
+    Uniform,
+    Zipf,
+}
+
+/// <summary>
+/// Durable throughput of the ledger: requests → <see cref="LedgerDelivery"/> → sharded persistent
+/// accounts, each outcome emitted only once durable. Latency is measured per transaction from entering
+/// delivery to its durable outcome.
+/// </summary>
+public static class LedgerScenario
+{
+    public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Approved, long Other);
+
+    public static async Task<Figures> RunAsync(PaymentsNodeSettings settings, int count, int accounts, AccountChoice choice, int warmup, DeliverySettings? delivery = null)
+    {
+        await using var node = await BenchNode.StartAsync(settings);
+        var materializer = node.System.Materializer();
+        var flow = LedgerDelivery.Deliver<(TransactionRequest Request, long Start), (TransactionOutcome Outcome, long Start)>(
+            node.Region, delivery ?? DeliverySettings.Default, x => x.Request, (x, o) => (o, x.Start));
+
+        // Warm-up on other accounts: JIT, connection pool, sharding allocation.
+        await Source.From(Requests(1, warmup, accounts, choice, "w"))
+            .Select(r => (r, Stopwatch.GetTimestamp()))
+            .Via(flow)
+            .RunWith(Sink.Ignore<(TransactionOutcome, long)>(), materializer);
+
+        var histogram = new LongHistogram(TimeStamp.Minutes(5), 3);
+        long approved = 0, other = 0;
+        var stopwatch = Stopwatch.StartNew();
+        await Source.From(Requests(2, count, accounts, choice, "m"))
+            .Select(r => (r, Stopwatch.GetTimestamp()))
+            .Via(flow)
+            .RunForeach(x =>
+            {
+                histogram.RecordValue(Math.Max(1, (Stopwatch.GetTimestamp() - x.Start) * 1_000_000 / Stopwatch.Frequency));
+                if (x.Outcome.IsApplied)
+                {
+                    approved++;
+                }
+                else
+                {
+                    other++;
+                }
+            }, materializer);
+        var rate = count / stopwatch.Elapsed.TotalSeconds;
+        return new Figures(rate, histogram, approved, other);
+    }
+
+    /// <summary>Seeded stream of CASH_IN / PAYMENT requests; every account is opened by a CASH_IN, so none is declined.</summary>
+    public static IEnumerable<TransactionRequest> Requests(int seed, int count, int accounts, AccountChoice choice, string prefix)
+    {
+        var random = new Random(seed);
+        var zipf = choice == AccountChoice.Zipf ? ZipfTable(accounts, 1.1) : null;
+        for (var i = 0; i < count; i++)
+        {
+            var account = zipf is null ? random.Next(accounts) : Sample(zipf, random.NextDouble());
+            var credit = i < accounts || (i & 3) != 0;
+            yield return new TransactionRequest($"{prefix}{seed}-{i}", $"{prefix}C{account}", credit ? TransactionType.CashIn : TransactionType.Payment,
+                credit ? 10_000 + random.Next(90_000) : 1 + random.Next(5_000), "USD", credit ? null : "M1", 1_767_225_600_000 + i,
+                OpeningBalanceMinor: 1_000_000);
+        }
+    }
+
+    private static double[] ZipfTable(int n, double s)
+    {
+        var cumulative = new double[n];
+        double sum = 0;
+        for (var k = 0; k < n; k++)
+        {
+            sum += 1.0 / Math.Pow(k + 1, s);
+            cumulative[k] = sum;
+        }
+
+        for (var k = 0; k < n; k++)
+        {
+            cumulative[k] /= sum;
+        }
+
+        return cumulative;
+    }
+
+    private static int Sample(double[] cumulative, double u)
+    {
+        var index = Array.BinarySearch(cumulative, u);
+        return index >= 0 ? index : Math.Min(~index, cumulative.Length - 1);
+    }
+}
