@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
@@ -85,13 +86,34 @@ public static class PaymentsHosting
                     .UseConnectionString(ProviderName.SQLiteMS, connectionString)
                     .UseAfterConnectionOpened(
                         connection => SetPragmas(connection, synchronous),
-                        (connection, _) =>
+                        async (connection, _) =>
                         {
+                            // Microsoft.Data.Sqlite completes "async" calls synchronously, so the journal's
+                            // write queue never sees a busy writer and commits once per request. Yielding here
+                            // makes a write genuinely in flight, so requests arriving meanwhile are batched
+                            // (up to batch-size rows) into the next transaction: group commit across accounts.
+                            await Task.Yield();
                             SetPragmas(connection, synchronous);
-                            return Task.CompletedTask;
                         });
-                builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Append);
-                return builder.WithSqlPersistence(dataOptions, autoInitialize: true);
+                builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Prepend);
+                return builder.WithSqlPersistence(
+                    new Akka.Persistence.Sql.Hosting.SqlJournalOptions(isDefaultPlugin: true)
+                    {
+                        DataOptions = dataOptions,
+                        ConnectionString = connectionString,
+                        ProviderName = ProviderName.SQLiteMS,
+                        AutoInitialize = true,
+                        // Reads must not take SQLite's write lock (BEGIN IMMEDIATE), or concurrent recoveries serialise.
+                        ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+                    },
+                    new Akka.Persistence.Sql.Hosting.SqlSnapshotOptions(isDefaultPlugin: true)
+                    {
+                        DataOptions = dataOptions,
+                        ConnectionString = connectionString,
+                        ProviderName = ProviderName.SQLiteMS,
+                        AutoInitialize = true,
+                        ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+                    });
             }
 
             case DatabaseKind.Postgres:
@@ -101,7 +123,7 @@ public static class PaymentsHosting
                     throw new ArgumentException("connection: --db postgres needs --connection \"Host=…;Database=…;Username=…;Password=…\"");
                 }
 
-                builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Append);
+                builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Prepend);
                 return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true);
             }
 
