@@ -1,10 +1,13 @@
 using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Hosting;
+using PaymentActors.Node.Http;
 
 namespace PaymentActors.Node.Cli;
 
@@ -15,23 +18,32 @@ public static class NodeVerb
     {
         var config = NodeSettingsBinder.BuildConfiguration(args);
         var settings = NodeSettingsBinder.Bind(config);
+        var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
-        var host = BuildHost(settings, RiskRulesHolder.None());
-        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} db={settings.Database} {Describe(settings)}");
-        await host.RunAsync();
+        var app = BuildApp(settings, RiskRulesHolder.None(), httpPort);
+        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
+        await app.RunAsync();
         return 0;
     }
 
-    public static IHost BuildHost(PaymentsNodeSettings settings, RiskRulesHolder risk) =>
-        Host.CreateDefaultBuilder()
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .ConfigureServices(services =>
-            {
-                services.AddSingleton(settings);
-                services.AddSingleton(risk);
-                services.AddAkka(settings.SystemName, (builder, _) => builder.WithPaymentsNode(settings, risk));
-            })
-            .Build();
+    /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
+    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls(httpPort > 0 ? [$"http://{settings.Host}:{httpPort}"] : []);
+        if (httpPort == 0)
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+        }
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(risk);
+        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk));
+        var app = builder.Build();
+        HttpApi.Map(app);
+        return app;
+    }
 
     private static string Describe(PaymentsNodeSettings settings) => settings.Database switch
     {
