@@ -101,6 +101,18 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         Assert.Contains("manifest", Assert.ThrowsAny<Exception>(() => serializer.FromBinary(bytes, "ZZ")).Message);
     }
 
+    [Fact]
+    public async Task An_unbound_type_is_an_error_on_a_node_not_a_silent_json_fallback()
+    {
+        await using var node = await HostedAkka.StartAsync(b =>
+            b.WithPaymentsNode(new PaymentsNodeSettings { Port = 0, Database = DatabaseKind.Memory }, Risk.RiskRulesHolder.None()));
+        var error = Assert.ThrowsAny<Exception>(() => node.System.Serialization.FindSerializerFor(new NotBound("x")));
+        Assert.Contains("allow-unregistered-types", error.Message);
+        Assert.IsType<PaymentsSerializer>(node.System.Serialization.FindSerializerFor(new GetAccount("C1")));
+    }
+
+    private sealed record NotBound(string Value);
+
     /// <summary>Records with list members compare lists by reference; compare a JSON rendering instead.</summary>
     private static string Canonical(object o) => o.GetType().FullName + System.Text.Json.JsonSerializer.Serialize(o, o.GetType());
 }
