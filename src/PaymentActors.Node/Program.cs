@@ -20,6 +20,9 @@ public static class Program
             return verb switch
             {
                 "node" => await NodeVerb.RunAsync(rest),
+                "submit" => await ClientVerbs.SubmitAsync(rest),
+                "query" => await ClientVerbs.QueryAsync(rest),
+                "status" => await ClientVerbs.StatusAsync(rest),
                 _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
             };
         }
@@ -36,6 +39,9 @@ public static class Program
           node     run a cluster node until stopped (Ctrl+C)
                    --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR
-                   --sqlite-durability normal|full --config FILE.hocon
+                   --sqlite-durability normal|full --config FILE.hocon --http-port N
+          submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
+          query    account ID [--contact akka.tcp://payments@H:P]
+          status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
         """;
 }

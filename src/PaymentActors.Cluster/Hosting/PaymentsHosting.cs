@@ -23,6 +23,11 @@ public static class PaymentsHosting
 {
     public const string AccountTypeName = "account";
 
+    /// <summary>Every node hosting accounts has this role; client nodes do not, so they never host shards or count in downing decisions.</summary>
+    public const string NodeRole = "payments";
+
+    public const string ClientRole = "client";
+
     /// <summary>Binds every persisted and remote PaymentActors type to <see cref="PaymentsSerializer"/>.</summary>
     public static AkkaConfigurationBuilder WithPaymentsSerializer(this AkkaConfigurationBuilder builder) =>
         builder.WithCustomSerializer("payments",
@@ -38,9 +43,9 @@ public static class PaymentsHosting
             .WithRemoting(new RemoteOptions { HostName = settings.Host, Port = settings.Port })
             .WithClustering(new ClusterOptions
             {
-                Roles = settings.Roles.ToArray(),
+                Roles = settings.Roles.Append(NodeRole).Distinct().ToArray(),
                 SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.ToArray() : null,
-                SplitBrainResolver = new KeepMajorityOption(),
+                SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithPaymentsPersistence(settings)
             .WithShardRegion<AccountRegion>(
@@ -52,7 +57,7 @@ public static class PaymentsHosting
                     StateStoreMode = StateStoreMode.DData,
                     RememberEntities = false,
                     ShouldPassivateIdleEntities = false,
-                    Role = settings.Roles.Contains("payments") ? "payments" : null,
+                    Role = NodeRole,
                 });
 
         if (settings.Seeds.Count == 0)
@@ -67,6 +72,31 @@ public static class PaymentsHosting
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// A client node: joins the cluster with the <see cref="ClientRole"/> role (never hosts accounts, never
+    /// counts for split-brain decisions) and reaches the accounts through a shard region proxy. Chosen over
+    /// ClusterClient because it talks to the entities directly with the same messages, with no receptionist hop.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts, int shardCount = AccountMessageExtractor.DefaultShardCount)
+    {
+        if (contacts.Count == 0)
+        {
+            throw new ArgumentException("contact: at least one akka.tcp://payments@HOST:PORT address is needed", nameof(contacts));
+        }
+
+        return builder
+            .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
+            .WithPaymentsSerializer()
+            .WithRemoting(new RemoteOptions { HostName = host, Port = port })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [ClientRole],
+                SeedNodes = contacts.ToArray(),
+                SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
+            })
+            .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount));
     }
 
     public static AkkaConfigurationBuilder WithPaymentsPersistence(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings)

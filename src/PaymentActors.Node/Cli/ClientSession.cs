@@ -1,0 +1,63 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PaymentActors.Cluster.Accounts;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Node.Hosting;
+
+namespace PaymentActors.Node.Cli;
+
+/// <summary>A short-lived client node for the CLI verbs: joins through <c>--contact</c>, does one thing, leaves.</summary>
+public sealed class ClientSession : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClientSession(IHost host, ActorSystem system, IActorRef region)
+    {
+        _host = host;
+        System = system;
+        Region = region;
+        Client = new PaymentsClient(region, TimeSpan.FromSeconds(20));
+    }
+
+    public ActorSystem System { get; }
+    public IActorRef Region { get; }
+    public PaymentsClient Client { get; }
+
+    public static async Task<ClientSession> ConnectAsync(IConfiguration config)
+    {
+        var contacts = (config["Contact"] ?? Environment.GetEnvironmentVariable("PAYMENTS_CONTACT") ?? "akka.tcp://payments@127.0.0.1:4053")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var host = new HostBuilder()
+            .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureServices(s => s.AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
+                .WithPaymentsClient(config["Host"] ?? "127.0.0.1", 0, contacts)
+                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
+            .Build();
+        await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var joined = new TaskCompletionSource();
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => joined.TrySetResult());
+        if (await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(20))) != joined.Task)
+        {
+            await host.StopAsync();
+            throw new CliException($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s");
+        }
+
+        var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();
+        return new ClientSession(host, system, region);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Leave gracefully so the cluster does not have to detect and down us.
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        await cluster.LeaveAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ContinueWith(_ => { });
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}

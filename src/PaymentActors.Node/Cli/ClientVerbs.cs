@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using PaymentActors.Domain;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
+using PaymentActors.Node.Hosting;
+
+namespace PaymentActors.Node.Cli;
+
+/// <summary><c>submit</c>, <c>query account ID</c> and <c>status</c>: reach a running cluster from outside.</summary>
+public static class ClientVerbs
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>submit --id T1 --account C1 --type TRANSFER --amount 12.34 --currency USD [--counterparty C2] [--contact ...]</summary>
+    public static async Task<int> SubmitAsync(string[] args)
+    {
+        var (options, _) = CliArgs.Parse(args, ["--id", "--account", "--type", "--amount", "--currency", "--counterparty", "--contact", "--host", "--time"]);
+        var currencyCode = options.GetValueOrDefault("--currency") ?? "USD";
+        if (!Currency.TryFind(currencyCode, out var currency, out var error))
+        {
+            throw new CliException(error);
+        }
+
+        if (!TransactionTypes.TryParse(options.GetValueOrDefault("--type") ?? "", out var type))
+        {
+            throw new CliException($"--type: '{options.GetValueOrDefault("--type")}' is not one of PAYMENT, TRANSFER, CASH_IN, CASH_OUT, DEBIT");
+        }
+
+        if (!Money.TryParse(options.GetValueOrDefault("--amount") ?? "", currency, out var amount, out error))
+        {
+            throw new CliException(error);
+        }
+
+        var request = new TransactionRequest(
+            options.GetValueOrDefault("--id") ?? throw new CliException("--id: required (the idempotency key)"),
+            options.GetValueOrDefault("--account") ?? throw new CliException("--account: required"),
+            type, amount.Minor, currency.Code, options.GetValueOrDefault("--counterparty"),
+            long.TryParse(options.GetValueOrDefault("--time"), out var t) ? t : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var outcome = await session.Client.SubmitAsync(request);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            id = outcome.TransactionId,
+            status = outcome.Status.ToString(),
+            duplicate = outcome.IsDuplicate,
+            reason = outcome.Reason,
+            balanceAfter = outcome.Currency is { } c && Currency.TryFind(c, out var cur, out _) ? Money.FormatMinor(outcome.BalanceAfterMinor, cur.Exponent) : null,
+            currency = outcome.Currency,
+            rules = outcome.Rules.Select(r => r.ToString()),
+        }, Json));
+        return outcome.Status is TransactionStatus.Approved or TransactionStatus.Flagged ? 0 : 1;
+    }
+
+    /// <summary>query account ID [--contact ...]</summary>
+    public static async Task<int> QueryAsync(string[] args)
+    {
+        if (args.Length < 2 || args[0] != "account")
+        {
+            throw new CliException("query: usage: query account ID [--contact akka.tcp://payments@H:P]");
+        }
+
+        var id = args[1];
+        if (!TransactionValidation.TryValidateId(id, "id", out var error))
+        {
+            throw new CliException(error);
+        }
+
+        var (options, _) = CliArgs.Parse(args[2..], ["--contact", "--host"]);
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var view = await session.Client.GetAccountAsync(id);
+        var exponent = view.Currency is { } code && Currency.TryFind(code, out var currency, out _) ? currency.Exponent : 2;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            account = view.AccountId,
+            open = view.IsOpen,
+            currency = view.Currency,
+            balance = Money.FormatMinor(view.BalanceMinor, exponent),
+            balanceMinor = view.BalanceMinor,
+            overdraftLimitMinor = view.OverdraftLimitMinor,
+            version = view.Version,
+            pendingTransfers = view.PendingTransfers,
+            recent = view.Recent.Select(r => new { id = r.TransactionId, type = r.Type.ToWire(), amountMinor = r.AmountMinor, status = r.Status.ToString(), at = r.EventTimeMs }),
+        }, Json));
+        return 0;
+    }
+
+    /// <summary>status [--contact ...]: members, shards per node, singleton location.</summary>
+    public static async Task<int> StatusAsync(string[] args)
+    {
+        var (options, _) = CliArgs.Parse(args, ["--contact", "--host"]);
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var cluster = Akka.Cluster.Cluster.Get(session.System);
+        var stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        var nodes = cluster.State.Members.Where(m => m.HasRole(Cluster.Hosting.PaymentsHosting.NodeRole)).ToList();
+        // Cluster singletons run on the oldest member of their role.
+        var oldest = nodes.OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            members = cluster.State.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles }),
+            unreachable = cluster.State.Unreachable.Select(m => m.Address.ToString()),
+            shardsPerNode = stats.Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats.Count),
+            entitiesPerNode = stats.Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats.Values.Sum()),
+            singletonNode = oldest?.Address.ToString(),
+        }, Json));
+        return 0;
+    }
+}
+
+/// <summary>Minimal, strict flag parsing for the client verbs: unknown flags are errors.</summary>
+public static class CliArgs
+{
+    public static (Dictionary<string, string> Options, List<string> Switches) Parse(string[] args, IReadOnlyCollection<string> known, IReadOnlyCollection<string>? switches = null)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (switches is not null && switches.Contains(args[i]))
+            {
+                seen.Add(args[i]);
+            }
+            else if (known.Contains(args[i]))
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new CliException($"{args[i]}: needs a value");
+                }
+
+                options[args[i]] = args[++i];
+            }
+            else
+            {
+                throw new CliException($"{args[i]}: unknown option (known: {string.Join(" ", known.Concat(switches ?? []))})");
+            }
+        }
+
+        return (options, seen);
+    }
+
+    public static Microsoft.Extensions.Configuration.IConfiguration ToConfiguration(Dictionary<string, string> options) =>
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(options.Select(o => new KeyValuePair<string, string?>(
+                o.Key.TrimStart('-') switch { "contact" => "Contact", "host" => "Host", var k => k }, o.Value)))
+            .Build();
+}
