@@ -92,7 +92,14 @@ public static class ClientVerbs
         var (options, _) = CliArgs.Parse(args, ["--contact", "--host"]);
         await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
         var cluster = Akka.Cluster.Cluster.Get(session.System);
+        // A fresh proxy answers with nothing until it has registered with the shard coordinator.
         var stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        for (var attempt = 0; stats.Regions.Count == 0 && attempt < 20; attempt++)
+        {
+            await Task.Delay(250);
+            stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        }
+
         var nodes = cluster.State.Members.Where(m => m.HasRole(Cluster.Hosting.PaymentsHosting.NodeRole)).ToList();
         // Cluster singletons run on the oldest member of their role.
         var oldest = nodes.OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();

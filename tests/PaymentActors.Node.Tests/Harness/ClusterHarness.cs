@@ -1,0 +1,58 @@
+namespace PaymentActors.Node.Tests.Harness;
+
+/// <summary>N real node processes on 127.0.0.1 sharing one PostgreSQL database.</summary>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    private readonly List<NodeProcess> _nodes = [];
+
+    private ClusterHarness(string connectionString, string logDirectory)
+    {
+        ConnectionString = connectionString;
+        LogDirectory = logDirectory;
+    }
+
+    public string ConnectionString { get; }
+    public string LogDirectory { get; }
+    public IReadOnlyList<NodeProcess> Nodes => _nodes;
+    public IReadOnlyList<string> Seeds => _nodes.Take(3).Select(n => n.Address).ToList();
+
+    public static async Task<ClusterHarness> StartAsync(PostgresServer postgres, string name, int nodeCount)
+    {
+        var connection = await postgres.CreateDatabaseAsync(name);
+        var harness = new ClusterHarness(connection, Path.Combine(Path.GetTempPath(), "pa-cluster-logs", name));
+        // Ports up front, so every node knows every seed.
+        var ports = Enumerable.Range(0, Math.Max(nodeCount, 3)).Select(_ => (Akka: RepoPaths.FreeTcpPort(), Http: RepoPaths.FreeTcpPort())).ToList();
+        var seeds = ports.Take(nodeCount).Select(p => $"akka.tcp://payments@127.0.0.1:{p.Akka}").ToList();
+        for (var i = 0; i < nodeCount; i++)
+        {
+            harness._nodes.Add(new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, harness.LogDirectory));
+        }
+
+        foreach (var node in harness._nodes)
+        {
+            node.Start();
+        }
+
+        foreach (var node in harness._nodes)
+        {
+            await node.WaitForUpMembersAsync(nodeCount, TimeSpan.FromSeconds(90));
+        }
+
+        return harness;
+    }
+
+    /// <summary>Adds a node that joins the running cluster through the existing seeds.</summary>
+    public async Task<NodeProcess> AddNodeAsync()
+    {
+        var node = new NodeProcess($"node{_nodes.Count}", RepoPaths.FreeTcpPort(), RepoPaths.FreeTcpPort(), Seeds, ConnectionString, LogDirectory);
+        _nodes.Add(node);
+        node.Start();
+        await node.WaitForUpMembersAsync(_nodes.Count(n => n.IsRunning), TimeSpan.FromSeconds(90));
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask()));
+    }
+}

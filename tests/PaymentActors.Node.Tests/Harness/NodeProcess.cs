@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace PaymentActors.Node.Tests.Harness;
+
+/// <summary>A real <c>paymentactors node</c> process on 127.0.0.1, with its output in a log file.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly string _logDirectory;
+    private Process? _process;
+    private int _starts;
+
+    public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory)
+    {
+        Name = name;
+        Port = port;
+        HttpPort = httpPort;
+        Seeds = seeds;
+        ConnectionString = connectionString;
+        _logDirectory = logDirectory;
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public int HttpPort { get; }
+    public IReadOnlyList<string> Seeds { get; }
+    public string ConnectionString { get; }
+    public string Address => $"akka.tcp://payments@127.0.0.1:{Port}";
+    public bool IsRunning => _process is { HasExited: false };
+    public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
+
+    public void Start()
+    {
+        _starts++;
+        Directory.CreateDirectory(_logDirectory);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[]
+                 {
+                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Port.ToString(), "--http-port", HttpPort.ToString(),
+                     "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds),
+                 })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        // Fast failure detection and downing for tests (production keeps the defaults in cluster-config).
+        info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
+        var log = new StreamWriter(LogFile) { AutoFlush = true };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        _process.EnableRaisingEvents = true;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>kill -9: no leave, no hand-over; the cluster must detect and down it.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over.</summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        if (_process is not { HasExited: false } p)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", ["-TERM", p.Id.ToString()]);
+        await kill!.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public async Task<JsonElement?> ClusterAsync()
+    {
+        try
+        {
+            return await Http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{HttpPort}/cluster");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
+    public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "(no answer)";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"node {Name} exited with {_process.ExitCode}; see {LogFile}");
+            }
+
+            var state = await ClusterAsync();
+            if (state is { } s)
+            {
+                last = s.ToString();
+                var up = s.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up" &&
+                    m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "payments"));
+                if (up == upCount && s.GetProperty("unreachable").GetArrayLength() == 0)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"node {Name} did not see {upCount} Up members within {timeout}; last state: {last}; log: {LogFile}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopGracefullyAsync(TimeSpan.FromSeconds(10));
+        _process?.Dispose();
+    }
+}
