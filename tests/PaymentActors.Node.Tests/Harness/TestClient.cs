@@ -27,7 +27,7 @@ public sealed class TestClient : IAsyncDisposable
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(s => s.AddAkka("payments", (b, _) => b
                 .WithPaymentsClient("127.0.0.1", 0, contacts)
-                .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
                 .AddHocon(PaymentsHosting.LoadClusterConfig("test-fast-downing"), HoconAddMode.Prepend)))
             .Build();
         await host.StartAsync();
