@@ -40,9 +40,22 @@ public static class NodeSettingsBinder
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(EnvironmentSettings())
             .AddCommandLine(valued, FlagMap)
             .Build();
+    }
+
+    /// <summary>PAYMENTS_HTTP_PORT → HttpPort, PAYMENTS_DATA_DIR → DataDir: underscores dropped, keys are case-insensitive.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings()
+    {
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            if (name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return new(name[EnvironmentPrefix.Length..].Replace("_", ""), (string?)entry.Value);
+            }
+        }
     }
 
     private static string[] StripSwitches(string[] args)

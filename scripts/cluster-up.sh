@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Starts a local PaymentActors cluster: a throwaway PostgreSQL on 127.0.0.1 and N nodes
+# (remoting on 4053, 4054, …; HTTP on 8080, 8081, …). Returns once all N are Up.
+# usage: scripts/cluster-up.sh [N]      stop with: scripts/cluster-down.sh
+set -euo pipefail
+n=${1:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=${PAYMENTS_CLUSTER_DIR:-$root/.cluster}
+if [ -f "$state/pids" ]; then
+  echo "a cluster started from $state is still running: scripts/cluster-down.sh first" >&2
+  exit 1
+fi
+mkdir -p "$state/logs"
+pg_port=${PAYMENTS_PG_PORT:-55432}
+connection=$("$root/scripts/pg-up.sh" "$state/postgres" "$pg_port")
+echo "$state/postgres" > "$state/postgres-dir"
+
+dotnet build -c Release "$root/src/PaymentActors.Node" -o "$state/bin" >"$state/logs/build.log" 2>&1 \
+  || { echo "build failed: see $state/logs/build.log" >&2; exit 1; }
+
+seeds=""
+for i in $(seq 0 $((n - 1))); do
+  seeds="${seeds:+$seeds,}akka.tcp://payments@127.0.0.1:$((4053 + i))"
+done
+: > "$state/pids"
+for i in $(seq 0 $((n - 1))); do
+  PAYMENTS_PORT=$((4053 + i)) PAYMENTS_HTTP_PORT=$((8080 + i)) PAYMENTS_SEEDS="$seeds" \
+  PAYMENTS_DB=postgres PAYMENTS_CONNECTION="$connection" PAYMENTS_HOST=127.0.0.1 \
+    nohup dotnet "$state/bin/paymentactors.dll" node >"$state/logs/node$i.log" 2>&1 &
+  echo $! >> "$state/pids"
+done
+
+echo "logs: $state/logs"
+for attempt in $(seq 1 120); do
+  up=$(curl -s "http://127.0.0.1:8080/cluster" | grep -o '"status":"Up","roles":\["payments"\]' | wc -l || true)
+  if [ "$up" -ge "$n" ]; then
+    echo "cluster up: $n nodes; HTTP on 127.0.0.1:8080..$((8080 + n - 1)); contact akka.tcp://payments@127.0.0.1:4053"
+    echo "connection: $connection"
+    exit 0
+  fi
+  sleep 1
+done
+echo "the cluster did not come up within 120 s; see $state/logs" >&2
+exit 1
