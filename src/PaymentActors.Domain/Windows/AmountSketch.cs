@@ -10,7 +10,8 @@ namespace PaymentActors.Domain.Windows;
 /// values defined as the element at 0-based rank <c>floor(q·(n − 1))</c> in sorted order. Zero is exact.</para>
 /// <para><b>How.</b> Internally the buckets use accuracy α/2: bucket i holds values in <c>(γ^(i−1), γ^i]</c> with
 /// <c>γ = (1 + α/2)/(1 − α/2)</c>, and its representative <c>2γ^i/(γ+1)</c> is within α/2 of every value in it. That
-/// representative is rounded to the nearest integer and clamped to the observed [min, max]. Values below
+/// representative is rounded to the nearest integer and clamped to the observed [min, max]; the lowest and
+/// highest ranks return the exact min and max. Values below
 /// 1/α have an error under 0.5 before rounding, so they come back exact; from 1/α up, the rounding adds at
 /// most 0.5 &lt;= α·x/2. Together that keeps the returned integer within α·x. Doubles are used only inside
 /// this estimate; amounts and counts are always integers.</para>
@@ -142,6 +143,8 @@ public sealed class AmountSketch
         if (!(q >= 0 && q <= 1)) throw new ArgumentOutOfRangeException(nameof(q), q, "quantile must be in [0, 1]");
         if (_count == 0) throw new InvalidOperationException("quantile of an empty sketch");
         long rank = (long)Math.Floor(q * (_count - 1));
+        if (rank == 0) return _min;            // the extreme ranks are tracked exactly
+        if (rank >= _count - 1) return _max;
         if (rank < _zeroCount) return 0;
         long seen = _zeroCount;
         for (int i = _lowIndex; i <= _highIndex; i++)
