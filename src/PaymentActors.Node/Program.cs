@@ -1,3 +1,4 @@
+using PaymentActors.Domain.Windows;
 using PaymentActors.Node.Cli;
 using PaymentActors.Node.Hosting;
 
@@ -23,6 +24,7 @@ public static class Program
                 "submit" => await ClientVerbs.SubmitAsync(rest),
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
+                "replay-windows" => WindowReplayTool.Run(rest, Console.In, Console.Out, Console.Error),
                 _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
             };
         }
@@ -43,5 +45,7 @@ public static class Program
           submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
           query    account ID [--contact akka.tcp://payments@H:P]
           status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
+          replay-windows --window tumbling:SIZE|sliding:SIZE/SLIDE|session:GAP [--lateness L]
+                   [--trigger accumulating|purging] [--late-output]   JSON Lines on stdin → firings on stdout
         """;
 }
