@@ -11,6 +11,9 @@ using Akka.Remote.Hosting;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
+using PaymentActors.Cluster.Analytics;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Protocol.Accounts;
@@ -31,11 +34,16 @@ public static class PaymentsHosting
     /// <summary>Binds every persisted and remote PaymentActors type to <see cref="PaymentsSerializer"/>.</summary>
     public static AkkaConfigurationBuilder WithPaymentsSerializer(this AkkaConfigurationBuilder builder) =>
         builder.WithCustomSerializer("payments",
-            [typeof(IPaymentsMessage), typeof(IAccountEvent), typeof(AccountSnapshot), typeof(TransactionOutcome), typeof(AccountView)],
+            [typeof(IPaymentsMessage), typeof(IAccountEvent), typeof(AccountSnapshot), typeof(TransactionOutcome), typeof(AccountView),
+             typeof(ICollectorEvent), typeof(CollectorSnapshot)],
             system => new PaymentsSerializer(system));
 
     /// <summary>Remoting, clustering, persistence, serializer and the account shard region.</summary>
-    public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk)
+    public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk) =>
+        builder.WithPaymentsNode(settings, risk, new NodeWindows());
+
+    /// <summary>As above, with the node's window stage handed in (hosts register it for their ingestion pipelines).</summary>
+    public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk, NodeWindows nodeWindows)
     {
         builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
@@ -58,7 +66,13 @@ public static class PaymentsHosting
                     RememberEntities = false,
                     ShouldPassivateIdleEntities = false,
                     Role = NodeRole,
-                });
+                })
+            .WithSingleton<WindowCollector>(
+                "window-collector",
+                (_, _, resolver) => WindowCollectorActor.Props(WindowSinks(settings)),
+                new ClusterSingletonOptions { Role = NodeRole })
+            .WithActors((system, registry, resolver) =>
+                nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows));
 
         if (settings.Seeds.Count == 0)
         {
@@ -96,7 +110,32 @@ public static class PaymentsHosting
                 SeedNodes = contacts.ToArray(),
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
-            .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount));
+            .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount))
+            .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole });
+    }
+
+    /// <summary>Window result outputs: JSON Lines in the data directory and a table in the journal's database.</summary>
+    private static IReadOnlyList<IWindowResultSink> WindowSinks(PaymentsNodeSettings settings)
+    {
+        var sinks = new List<IWindowResultSink>();
+        if (settings.WindowResultsFile is { Length: > 0 } file)
+        {
+            sinks.Add(new JsonLinesWindowSink(file));
+        }
+
+        switch (settings.Database)
+        {
+            case DatabaseKind.Sqlite:
+                var sqlite = settings.EffectiveConnectionString;
+                sinks.Add(new SqlWindowSink(() => new SqliteConnection(sqlite), postgres: false));
+                break;
+            case DatabaseKind.Postgres:
+                var pg = settings.ConnectionString!;
+                sinks.Add(new SqlWindowSink(() => new Npgsql.NpgsqlConnection(pg), postgres: true));
+                break;
+        }
+
+        return sinks;
     }
 
     public static AkkaConfigurationBuilder WithPaymentsPersistence(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings)

@@ -44,6 +44,11 @@ public sealed record PaymentsNodeSettings
     public int ShardCount { get; init; } = AccountMessageExtractor.DefaultShardCount;
     public AccountActorSettings Accounts { get; init; } = AccountActorSettings.Default;
 
+    public Analytics.WindowSettings Windows { get; init; } = Analytics.WindowSettings.Default;
+
+    /// <summary>JSON Lines output of final window results (null: none); the SQL table is always written.</summary>
+    public string? WindowResultsFile { get; init; }
+
     /// <summary>Extra HOCON (highest priority), e.g. from <c>--config FILE</c>.</summary>
     public string? ExtraHocon { get; init; }
 

@@ -3,6 +3,9 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
 
@@ -41,6 +44,18 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     internal const string AccountOpenResultManifest = "R3";
     internal const string AccountViewManifest = "R4";
 
+    // Analytics (remote and persisted by the collector)
+    internal const string WindowPartialsManifest = "W1";
+    internal const string RetireWindowSourceManifest = "W2";
+    internal const string GetWindowResultsManifest = "W3";
+    internal const string WindowResultsManifest = "W4";
+    internal const string GetCollectorStatusManifest = "W5";
+    internal const string CollectorStatusManifest = "W6";
+    internal const string PartialsRecordedManifest = "WE1";
+    internal const string SourceRetiredManifest = "WE2";
+    internal const string ResultsEmittedManifest = "WE3";
+    internal const string CollectorSnapshotManifest = "WS1";
+
     public PaymentsSerializer(ExtendedActorSystem system) : base(system)
     {
     }
@@ -66,6 +81,16 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         TransactionBatchOutcome => TransactionBatchOutcomeManifest,
         AccountOpenResult => AccountOpenResultManifest,
         AccountView => AccountViewManifest,
+        WindowPartials => WindowPartialsManifest,
+        RetireWindowSource => RetireWindowSourceManifest,
+        GetWindowResults => GetWindowResultsManifest,
+        WindowResults => WindowResultsManifest,
+        GetCollectorStatus => GetCollectorStatusManifest,
+        CollectorStatus => CollectorStatusManifest,
+        PartialsRecorded => PartialsRecordedManifest,
+        SourceRetired => SourceRetiredManifest,
+        ResultsEmitted => ResultsEmittedManifest,
+        CollectorSnapshot => CollectorSnapshotManifest,
         _ => throw new ArgumentException($"{o.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(o)),
     };
 
@@ -139,6 +164,48 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.String(v.AccountId); w.Bool(v.IsOpen); w.NullableString(v.Currency); w.Long(v.BalanceMinor); w.Long(v.OverdraftLimitMinor);
                 w.Long(v.Version); w.Int(v.PendingTransfers); w.List(v.Recent, w.Recent);
                 break;
+            case WindowPartials m:
+                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle);
+                break;
+            case RetireWindowSource m:
+                w.String(m.Source);
+                break;
+            case GetWindowResults m:
+                w.NullableString(m.Window); w.NullableString(m.KeyPrefix); w.Long(m.FromMs); w.Long(m.ToMs);
+                break;
+            case WindowResults m:
+                w.List(m.Results, w.Result);
+                break;
+            case GetCollectorStatus:
+                break;
+            case CollectorStatus m:
+                w.List(m.Watermarks.ToList(), kv => { w.String(kv.Key); w.Long(kv.Value); });
+                w.List(m.RetiredSources, w.String); w.Long(m.MinWatermark); w.Int(m.OpenWindows); w.Int(m.KeptWindows); w.Long(m.ResultsEmitted);
+                break;
+            case PartialsRecorded m:
+                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle);
+                break;
+            case SourceRetired m:
+                w.String(m.Source);
+                break;
+            case ResultsEmitted m:
+                w.List(m.Results, w.Result);
+                break;
+            case CollectorSnapshot m:
+                w.List(m.Watermarks.ToList(), kv => { w.String(kv.Key); w.Long(kv.Value); });
+                w.List(m.RetiredSources, w.String);
+                w.List(m.Windows, cw =>
+                {
+                    w.String(cw.Window); w.String(cw.Key); w.Long(cw.Start); w.Long(cw.End);
+                    w.List(cw.Parts.ToList(), kv => { w.String(kv.Key); w.Stats(kv.Value); });
+                    w.Int(cw.Revision); w.Bool(cw.Dirty); w.Bool(cw.Last is not null);
+                    if (cw.Last is not null)
+                    {
+                        w.Result(cw.Last);
+                    }
+                });
+                w.List(m.IdleSources, w.String);
+                break;
             default:
                 throw new ArgumentException($"{obj.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(obj));
         }
@@ -170,6 +237,22 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             TransactionBatchOutcomeManifest => new TransactionBatchOutcome(r.String(), r.List(r.Outcome)),
             AccountOpenResultManifest => new AccountOpenResult(r.String(), r.Bool(), r.NullableString()),
             AccountViewManifest => new AccountView(r.String(), r.Bool(), r.NullableString(), r.Long(), r.Long(), r.Long(), r.Int(), r.List(r.Recent)),
+            WindowPartialsManifest => new WindowPartials(r.String(), r.List(r.Partial), r.Long(), r.Bool()),
+            RetireWindowSourceManifest => new RetireWindowSource(r.String()),
+            GetWindowResultsManifest => new GetWindowResults(r.NullableString(), r.NullableString(), r.Long(), r.Long()),
+            WindowResultsManifest => new WindowResults(r.List(r.Result)),
+            GetCollectorStatusManifest => GetCollectorStatus.Instance,
+            CollectorStatusManifest => new CollectorStatus(r.List(() => KeyValuePair.Create(r.String(), r.Long())).ToDictionary(),
+                r.List(r.String), r.Long(), r.Int(), r.Int(), r.Long()),
+            PartialsRecordedManifest => new PartialsRecorded(r.String(), r.List(r.Partial), r.Long(), r.Bool()),
+            SourceRetiredManifest => new SourceRetired(r.String()),
+            ResultsEmittedManifest => new ResultsEmitted(r.List(r.Result)),
+            CollectorSnapshotManifest => new CollectorSnapshot(
+                r.List(() => KeyValuePair.Create(r.String(), r.Long())).ToDictionary(),
+                r.List(r.String),
+                r.List(() => new CollectedWindow(r.String(), r.String(), r.Long(), r.Long(),
+                    r.List(() => KeyValuePair.Create(r.String(), r.Stats())).ToDictionary(), r.Int(), r.Bool(), r.Bool() ? r.Result() : null)),
+                r.List(r.String)),
             _ => throw new SerializationException($"manifest: '{manifest}' is unknown to {nameof(PaymentsSerializer)}"),
         };
     }
@@ -279,6 +362,28 @@ internal sealed class PayloadWriter
         Long(o.BalanceAfterMinor); NullableString(o.Currency); Rules(o.Rules);
     }
 
+    public void Stats(AmountStatsState s)
+    {
+        Long(s.Count); Long(s.Sum); Long(s.Min); Long(s.Max);
+        var k = s.Sketch;
+        Long(BitConverter.DoubleToInt64Bits(k.RelativeAccuracy)); Long(k.ZeroCount); Long(k.Min); Long(k.Max); Int(k.FirstIndex);
+        Int(k.BucketCounts.Length);
+        foreach (var c in k.BucketCounts)
+        {
+            Long(c);
+        }
+    }
+
+    public void Partial(PartialWindowResult p)
+    {
+        String(p.Window); String(p.Key); Long(p.Start); Long(p.End); Stats(p.Stats);
+    }
+
+    public void Result(WindowResult r)
+    {
+        String(r.Window); String(r.Key); Long(r.Start); Long(r.End); Int(r.Revision); Stats(r.Stats);
+    }
+
     public void Recent(RecentTransaction t)
     {
         String(t.TransactionId); Byte((byte)t.Type); Long(t.AmountMinor); Long(t.DeltaMinor); Byte((byte)t.Status);
@@ -345,6 +450,36 @@ internal sealed class PayloadReader(byte[] bytes)
 
     public TransactionOutcome Outcome() => new(String(), (TransactionStatus)Byte(), Bool(), (RejectCode)Byte(), NullableString(),
         Long(), NullableString(), Rules());
+
+    public AmountStatsState Stats()
+    {
+        var count = Long();
+        var sum = Long();
+        var min = Long();
+        var max = Long();
+        var accuracy = BitConverter.Int64BitsToDouble(Long());
+        var zero = Long();
+        var sketchMin = Long();
+        var sketchMax = Long();
+        var first = Int();
+        var n = Int();
+        if (n < 0 || n > bytes.Length)
+        {
+            throw new SerializationException($"payload: bucket count {n} is impossible");
+        }
+
+        var buckets = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            buckets[i] = Long();
+        }
+
+        return new AmountStatsState(count, sum, min, max, new AmountSketchState(accuracy, zero, sketchMin, sketchMax, first, buckets));
+    }
+
+    public PartialWindowResult Partial() => new(String(), String(), Long(), Long(), Stats());
+
+    public WindowResult Result() => new(String(), String(), Long(), Long(), Int(), Stats());
 
     public RecentTransaction Recent() => new(String(), (TransactionType)Byte(), Long(), Long(), (TransactionStatus)Byte(), NullableString(), Long());
 }

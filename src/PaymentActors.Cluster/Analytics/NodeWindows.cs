@@ -1,0 +1,86 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Protocol.Analytics;
+
+namespace PaymentActors.Cluster.Analytics;
+
+/// <param name="MaxOutOfOrderness">Watermark = max event time seen − this.</param>
+/// <param name="IdleTimeout">No input for this long: the watermark advances to the max event time seen.</param>
+public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan MaxOutOfOrderness, TimeSpan IdleTimeout)
+{
+    public static readonly WindowSettings Default = new(NamedWindow.Defaults, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(2));
+}
+
+/// <summary>
+/// The node's window stage: every ingestion pipeline on this node attaches its decided transactions to
+/// <see cref="Input"/> (a MergeHub: backpressured per producer), one stream aggregates them into partial
+/// window results and sends them, with the stage's watermark, to the collector singleton.
+/// </summary>
+public sealed class NodeWindows
+{
+    private Sink<DecidedTransaction, NotUsed>? _input;
+
+    /// <summary>This stage's identity at the collector: node address and incarnation.</summary>
+    public string SourceId { get; private set; } = "";
+
+    public Sink<DecidedTransaction, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
+
+    public void Start(ActorSystem system, IActorRef collector, WindowSettings settings)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
+        var source = SourceId;
+        _input = MergeHub.Source<DecidedTransaction>(perProducerBufferSize: 256)
+            .Via(Flow(settings, source))
+            .To(Sink.ForEach<WindowPartials>(p => collector.Tell(p)))
+            .Run(system.Materializer());
+    }
+
+    /// <summary>The window stage itself: decided transactions in, partials (with watermark) out. Bounded state.</summary>
+    public static Flow<DecidedTransaction, WindowPartials, NotUsed> Flow(WindowSettings settings, string source)
+    {
+        var aggregator = new PartialWindowAggregator(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds);
+        var lastSentWatermark = long.MinValue;
+        var lastSentIdle = false;
+        IReadOnlyList<DecidedTransaction> idle = [];
+        return Akka.Streams.Dsl.Flow.Create<DecidedTransaction>()
+            .GroupedWithin(4096, TimeSpan.FromMilliseconds(100))
+            .Select(batch => (IReadOnlyList<DecidedTransaction>)batch.ToList())
+            .KeepAlive(settings.IdleTimeout, () => idle)
+            .Select(batch =>
+            {
+                var output = new List<PartialWindowResult>();
+                var isIdle = batch.Count == 0;
+                if (isIdle)
+                {
+                    aggregator.AdvanceOnIdle(output);
+                }
+                else
+                {
+                    foreach (var t in batch)
+                    {
+                        aggregator.Add(t, output);
+                    }
+
+                    aggregator.AdvanceWatermark(output);
+                }
+
+                return new WindowPartials(source, output, aggregator.Watermark, isIdle);
+            })
+            .Where(p =>
+            {
+                // Report every change of content, watermark or idleness; drop repeats of the same idle report.
+                if (p.Partials.Count == 0 && p.Watermark == lastSentWatermark && p.Idle == lastSentIdle)
+                {
+                    return false;
+                }
+
+                lastSentWatermark = p.Watermark;
+                lastSentIdle = p.Idle;
+                return true;
+            });
+    }
+}

@@ -1,0 +1,140 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Persistence;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Protocol.Analytics;
+
+namespace PaymentActors.Cluster.Analytics;
+
+/// <summary>Registry key of the window collector singleton (its proxy on every node and client).</summary>
+public sealed class WindowCollector;
+
+/// <summary>
+/// Cluster singleton that merges partial window results from every node's window stage, finalises a
+/// window once the lowest watermark of all live sources has passed it, and writes results to the sinks.
+/// Durable: its inputs are persisted, so a new singleton (after its node died) recomputes the same
+/// results with the same revisions. Results are written before <see cref="ResultsEmitted"/> is
+/// persisted: a crash in between repeats an identical revision, never a different value.
+/// </summary>
+public sealed class WindowCollectorActor : ReceivePersistentActor
+{
+    public const string PersistenceIdValue = "window-collector";
+    private readonly IReadOnlyList<IWindowResultSink> _sinks;
+    private readonly int _snapshotEvery;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private WindowCollectorState _state = new();
+    private long _eventsSinceSnapshot;
+
+    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500) =>
+        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery));
+
+    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery)
+    {
+        _sinks = sinks;
+        _snapshotEvery = snapshotEvery;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is CollectorSnapshot snapshot)
+            {
+                _state = WindowCollectorState.FromSnapshot(snapshot);
+            }
+        });
+        Recover<ICollectorEvent>(Apply);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+            EmitDue();
+        });
+
+        Command<WindowPartials>(m => Record(new PartialsRecorded(m.Source, m.Partials, m.Watermark, m.Idle)));
+        Command<RetireWindowSource>(m => Record(new SourceRetired(m.Source)));
+        Command<ClusterEvent.MemberRemoved>(removed =>
+        {
+            // Every source of a removed node stops holding the watermark back.
+            var prefix = removed.Member.Address + "#";
+            foreach (var source in _state.Watermarks.Keys.Where(s => s.StartsWith(prefix, StringComparison.Ordinal) && !_state.RetiredSources.Contains(s)).ToList())
+            {
+                Record(new SourceRetired(source));
+            }
+        });
+        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs))));
+        Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
+            _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Collector snapshot failed; events remain the source of truth"));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId => PersistenceIdValue;
+
+    private void Record(ICollectorEvent e) => Persist(e, persisted =>
+    {
+        Apply(persisted);
+        EmitDue();
+    });
+
+    private void EmitDue()
+    {
+        var due = _state.DueResults();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Write(due);
+            }
+            catch (Exception e)
+            {
+                // Not marked emitted: the same revision is retried on the next change or restart.
+                _log.Error(e, "Window sink {0} failed for {1} results", sink.GetType().Name, due.Count);
+                return;
+            }
+        }
+
+        Persist(new ResultsEmitted(due), Apply);
+    }
+
+    private void Apply(ICollectorEvent e)
+    {
+        switch (e)
+        {
+            case PartialsRecorded p:
+                foreach (var partial in p.Partials)
+                {
+                    _state.OnPartial(p.Source, partial);
+                }
+
+                _state.OnWatermark(p.Source, p.Watermark, p.Idle);
+                break;
+            case SourceRetired r:
+                _state.Retire(r.Source);
+                break;
+            case ResultsEmitted r:
+                foreach (var result in r.Results)
+                {
+                    _state.MarkEmitted(result);
+                }
+
+                break;
+        }
+
+        if (!IsRecovering && ++_eventsSinceSnapshot >= _snapshotEvery)
+        {
+            _eventsSinceSnapshot = 0;
+            SaveSnapshot(_state.ToSnapshot());
+        }
+    }
+
+    protected override void PostStop()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using PaymentActors.Domain.Analytics;
+
+namespace PaymentActors.Cluster.Analytics;
+
+/// <summary>Where final window results go. Writes must be idempotent by window + key + start + revision.</summary>
+public interface IWindowResultSink
+{
+    void Write(IReadOnlyList<WindowResult> results);
+}
+
+/// <summary>JSON Lines, one result per line, appended. A replay after fail-over may repeat a line: same revision, same values.</summary>
+public sealed class JsonLinesWindowSink(string path) : IWindowResultSink
+{
+    public string Path { get; } = path;
+
+    public void Write(IReadOnlyList<WindowResult> results)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var text = new StringBuilder();
+        foreach (var r in results)
+        {
+            text.Append(WindowResultJson.ToJson(r)).Append('\n');
+        }
+
+        File.AppendAllText(Path, text.ToString());
+    }
+}
+
+/// <summary>A table in the journal's own database; upserts by (window, key, start, revision).</summary>
+public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : IWindowResultSink
+{
+    private bool _created;
+
+    public void Write(IReadOnlyList<WindowResult> results)
+    {
+        using var connection = connect();
+        connection.Open();
+        if (!_created)
+        {
+            Execute(connection, null, """
+                CREATE TABLE IF NOT EXISTS window_results (
+                  window_name VARCHAR(64) NOT NULL, window_key VARCHAR(200) NOT NULL, window_start BIGINT NOT NULL,
+                  window_end BIGINT NOT NULL, revision INT NOT NULL, tx_count BIGINT NOT NULL, amount_sum BIGINT NOT NULL,
+                  amount_min BIGINT NOT NULL, amount_max BIGINT NOT NULL, amount_mean BIGINT NOT NULL,
+                  amount_p50 BIGINT NOT NULL, amount_p95 BIGINT NOT NULL, amount_p99 BIGINT NOT NULL,
+                  PRIMARY KEY (window_name, window_key, window_start, revision))
+                """);
+            _created = true;
+        }
+
+        using var tx = connection.BeginTransaction();
+        foreach (var r in results)
+        {
+            var insert = postgres
+                ? "INSERT INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99) ON CONFLICT DO NOTHING"
+                : "INSERT OR IGNORE INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99)";
+            Execute(connection, tx, insert,
+                ("@w", r.Window), ("@k", r.Key), ("@s", r.Start), ("@e", r.End), ("@r", r.Revision), ("@c", r.Count), ("@sum", r.Sum),
+                ("@min", r.Min), ("@max", r.Max), ("@mean", r.Mean), ("@p50", r.Quantile(0.5)), ("@p95", r.Quantile(0.95)), ("@p99", r.Quantile(0.99)));
+        }
+
+        tx.Commit();
+    }
+
+    private static void Execute(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+
+        command.ExecuteNonQuery();
+    }
+}
+
+public static class WindowResultJson
+{
+    public static string ToJson(WindowResult r) => JsonSerializer.Serialize(new
+    {
+        window = r.Window,
+        key = r.Key,
+        start = r.Start,
+        end = r.End,
+        revision = r.Revision,
+        count = r.Count,
+        sumMinor = r.Sum,
+        minMinor = r.Min,
+        maxMinor = r.Max,
+        meanMinor = r.Mean,
+        p50Minor = r.Quantile(0.5),
+        p95Minor = r.Quantile(0.95),
+        p99Minor = r.Quantile(0.99),
+    });
+
+    public static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,235 @@
+using PaymentActors.Domain.Windows;
+
+namespace PaymentActors.Domain.Analytics;
+
+/// <summary>A merged, cluster-wide window result. Outputs are idempotent by (Window, Key, Start, Revision).</summary>
+public sealed record WindowResult(string Window, string Key, long Start, long End, int Revision, AmountStatsState Stats)
+{
+    public long Count => Stats.Count;
+    public long Sum => Stats.Sum;
+    public long Min => Stats.Min;
+    public long Max => Stats.Max;
+
+    /// <summary>Mean amount in minor units, rounded down (display; the exact figures are Sum and Count).</summary>
+    public long Mean => Stats.Count == 0 ? 0 : Stats.Sum / Stats.Count;
+
+    public long Quantile(double q) => AmountStats.FromState(Stats).Quantile(q);
+}
+
+/// <summary>What the collector knows of one window of one key: each source's latest partial.</summary>
+public sealed record CollectedWindow(
+    string Window,
+    string Key,
+    long Start,
+    long End,
+    IReadOnlyDictionary<string, AmountStatsState> Parts,
+    int Revision,
+    bool Dirty,
+    WindowResult? Last);
+
+public sealed record CollectorSnapshot(
+    IReadOnlyDictionary<string, long> Watermarks,
+    IReadOnlyList<string> RetiredSources,
+    IReadOnlyList<CollectedWindow> Windows,
+    IReadOnlyList<string> IdleSources);
+
+/// <summary>
+/// The cluster-wide merge of partial window results (pure; the singleton collector persists its inputs).
+/// A source is one node's window stage. A window is final once the lowest watermark of all active sources
+/// has passed its end; it is then emitted with revision 1. A partial arriving later (a late firing on a node)
+/// changes the merge and the window is emitted again with the next revision: outputs are idempotent by
+/// window + key + start + revision, and a revision never changes value.
+/// </summary>
+public sealed class WindowCollectorState
+{
+    private readonly Dictionary<string, long> _watermarks = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
+
+    /// <summary>Emitted windows are kept (queryable) until the watermark is this far past their end.</summary>
+    public long RetentionMs { get; init; } = 7 * 24 * NamedWindow.Hour;
+
+    private sealed class Entry(string window, string key, long start, long end)
+    {
+        public readonly string Window = window;
+        public readonly string Key = key;
+        public readonly long Start = start;
+        public readonly long End = end;
+        public readonly Dictionary<string, AmountStatsState> Parts = new(StringComparer.Ordinal);
+        public int Revision;
+        public bool Dirty;
+        public WindowResult? Last;
+    }
+
+    public IReadOnlyDictionary<string, long> Watermarks => _watermarks;
+    public IReadOnlyCollection<string> RetiredSources => _retired;
+    public int OpenWindows => _windows.Values.Count(e => e.Dirty);
+    public int KeptWindows => _windows.Count;
+
+    /// <summary>Windows (still kept) that have been emitted at least once.</summary>
+    public int EmittedWindows => _windows.Values.Count(e => e.Last is not null);
+
+    public IReadOnlyCollection<string> IdleSources => _idle;
+
+    /// <summary>
+    /// The lowest watermark of the active, non-idle sources. Idle and retired sources do not hold it back
+    /// (when every source is idle or retired, the highest of their watermarks counts); long.MinValue when
+    /// nothing has reported yet.
+    /// </summary>
+    public long MinWatermark
+    {
+        get
+        {
+            var min = long.MaxValue;
+            var any = false;
+            foreach (var (source, w) in _watermarks)
+            {
+                if (!_retired.Contains(source) && !_idle.Contains(source))
+                {
+                    any = true;
+                    min = Math.Min(min, w);
+                }
+            }
+
+            return any ? min : _watermarks.Count > 0 ? _watermarks.Values.Max() : long.MinValue;
+        }
+    }
+
+    public void OnPartial(string source, PartialWindowResult p)
+    {
+        var id = (p.Window, p.Key, p.Start);
+        if (!_windows.TryGetValue(id, out var entry))
+        {
+            _windows[id] = entry = new Entry(p.Window, p.Key, p.Start, p.End);
+        }
+
+        entry.Parts[source] = p.Stats;
+        entry.Dirty = true;
+    }
+
+    /// <summary>Watermarks only move forward per source; a lower one is ignored (a reordered message).</summary>
+    public void OnWatermark(string source, long watermark, bool idle = false)
+    {
+        if (idle)
+        {
+            _idle.Add(source);
+        }
+        else
+        {
+            _idle.Remove(source);
+        }
+
+        if (!_watermarks.TryGetValue(source, out var current) || watermark > current)
+        {
+            _watermarks[source] = watermark;
+        }
+    }
+
+    /// <summary>A source that is gone (its node left or died) no longer holds the watermark back.</summary>
+    public void Retire(string source) => _retired.Add(source);
+
+    /// <summary>Windows whose merge changed and that the watermark has passed: their next revision. Pure.</summary>
+    public IReadOnlyList<WindowResult> DueResults()
+    {
+        var min = MinWatermark;
+        var due = new List<WindowResult>();
+        foreach (var entry in _windows.Values)
+        {
+            if (entry.Dirty && min >= entry.End - 1)
+            {
+                due.Add(new WindowResult(entry.Window, entry.Key, entry.Start, entry.End, entry.Revision + 1, Merge(entry)));
+            }
+        }
+
+        due.Sort((a, b) => a.End != b.End ? a.End.CompareTo(b.End)
+            : string.CompareOrdinal(a.Window, b.Window) != 0 ? string.CompareOrdinal(a.Window, b.Window)
+            : string.CompareOrdinal(a.Key, b.Key));
+        return due;
+    }
+
+    /// <summary>Records that a result went out; also forgets windows far past retention.</summary>
+    public void MarkEmitted(WindowResult result)
+    {
+        if (_windows.TryGetValue((result.Window, result.Key, result.Start), out var entry) && result.Revision > entry.Revision)
+        {
+            entry.Revision = result.Revision;
+            entry.Dirty = false;
+            entry.Last = result;
+        }
+
+        var horizon = MinWatermark - RetentionMs;
+        if (horizon > long.MinValue + RetentionMs)
+        {
+            List<(string, string, long)>? old = null;
+            foreach (var (id, e) in _windows)
+            {
+                if (!e.Dirty && e.End < horizon)
+                {
+                    (old ??= []).Add(id);
+                }
+            }
+
+            old?.ForEach(id => _windows.Remove(id));
+        }
+    }
+
+    public IReadOnlyList<WindowResult> Query(string? window, string? keyPrefix, long fromMs, long toMs) =>
+        _windows.Values
+            .Where(e => e.Last is not null && (window is null || e.Window == window)
+                && (keyPrefix is null || e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
+                && e.End > fromMs && e.Start < toMs)
+            .Select(e => e.Last!)
+            .OrderBy(r => r.Start).ThenBy(r => r.Window, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .ToList();
+
+    private static AmountStatsState Merge(Entry entry)
+    {
+        AmountStats? merged = null;
+        foreach (var source in entry.Parts.Keys.Order(StringComparer.Ordinal))
+        {
+            var part = AmountStats.FromState(entry.Parts[source]);
+            if (merged is null)
+            {
+                merged = part;
+            }
+            else
+            {
+                merged.MergeFrom(part);
+            }
+        }
+
+        return merged!.ToState();
+    }
+
+    public CollectorSnapshot ToSnapshot() => new(
+        new Dictionary<string, long>(_watermarks),
+        _retired.Order(StringComparer.Ordinal).ToList(),
+        _windows.Values.Select(e => new CollectedWindow(e.Window, e.Key, e.Start, e.End,
+            new Dictionary<string, AmountStatsState>(e.Parts), e.Revision, e.Dirty, e.Last)).ToList(),
+        _idle.Order(StringComparer.Ordinal).ToList());
+
+    public static WindowCollectorState FromSnapshot(CollectorSnapshot s)
+    {
+        var state = new WindowCollectorState();
+        foreach (var (k, v) in s.Watermarks)
+        {
+            state._watermarks[k] = v;
+        }
+
+        state._retired.UnionWith(s.RetiredSources);
+        state._idle.UnionWith(s.IdleSources);
+        foreach (var w in s.Windows)
+        {
+            var entry = new Entry(w.Window, w.Key, w.Start, w.End) { Revision = w.Revision, Dirty = w.Dirty, Last = w.Last };
+            foreach (var (k, v) in w.Parts)
+            {
+                entry.Parts[k] = v;
+            }
+
+            state._windows[(w.Window, w.Key, w.Start)] = entry;
+        }
+
+        return state;
+    }
+}

@@ -1,0 +1,36 @@
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Protocol.Accounts;
+
+namespace PaymentActors.Protocol.Analytics;
+
+/// <summary>
+/// A node's window stage → the collector: latest partials and the stage's watermark. Idempotent.
+/// <paramref name="Idle"/>: the stage has seen no input for its idle timeout and does not hold the cluster's watermark back.
+/// </summary>
+public sealed record WindowPartials(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle = false) : IPaymentsMessage;
+
+/// <summary>A window source is gone for good (its node left, or its stream ended): stop waiting for its watermark.</summary>
+public sealed record RetireWindowSource(string Source) : IPaymentsMessage;
+
+/// <summary>Query merged results. Reply: <see cref="WindowResults"/>.</summary>
+public sealed record GetWindowResults(string? Window, string? KeyPrefix, long FromMs, long ToMs) : IPaymentsMessage;
+
+public sealed record WindowResults(IReadOnlyList<WindowResult> Results) : IPaymentsMessage;
+
+/// <summary>Query the collector's progress. Reply: <see cref="CollectorStatus"/>.</summary>
+public sealed record GetCollectorStatus : IPaymentsMessage
+{
+    public static readonly GetCollectorStatus Instance = new();
+}
+
+public sealed record CollectorStatus(IReadOnlyDictionary<string, long> Watermarks, IReadOnlyList<string> RetiredSources,
+    long MinWatermark, int OpenWindows, int KeptWindows, long ResultsEmitted) : IPaymentsMessage;
+
+/// <summary>Persisted by the collector: what it was told, so a new singleton resumes exactly.</summary>
+public interface ICollectorEvent;
+
+public sealed record PartialsRecorded(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle) : ICollectorEvent;
+
+public sealed record SourceRetired(string Source) : ICollectorEvent;
+
+public sealed record ResultsEmitted(IReadOnlyList<WindowResult> Results) : ICollectorEvent;

@@ -1,0 +1,114 @@
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Transactions;
+
+namespace PaymentActors.Domain.Tests.Analytics;
+
+public sealed class WindowMergeTests
+{
+    private const long Hour = NamedWindow.Hour;
+
+    private static List<DecidedTransaction> Input(int count, int seed)
+    {
+        var random = new Random(seed);
+        var types = new[] { TransactionType.Payment, TransactionType.Transfer, TransactionType.CashIn, TransactionType.CashOut };
+        var statuses = new[] { TransactionStatus.Approved, TransactionStatus.Approved, TransactionStatus.Flagged, TransactionStatus.Declined };
+        return Enumerable.Range(0, count).Select(i => new DecidedTransaction(
+            $"t{i}", types[random.Next(types.Length)], 1 + random.Next(1_000_000), i % 7 == 0 ? "EUR" : "USD",
+            random.Next(3) == 0 ? $"M{random.Next(5)}" : $"C{random.Next(50)}",
+            i * 60_000L + random.Next(600_000), // 1 tx a minute, up to 10 minutes out of order
+            statuses[random.Next(statuses.Length)])).ToList();
+    }
+
+    private static IReadOnlyList<WindowResult> Run(IEnumerable<IEnumerable<DecidedTransaction>> sources)
+    {
+        var collector = new WindowCollectorState();
+        var n = 0;
+        var all = new List<WindowResult>();
+        foreach (var source in sources)
+        {
+            var id = $"node{n++}";
+            var aggregator = new PartialWindowAggregator(NamedWindow.Defaults, maxOutOfOrdernessMs: 15 * 60_000);
+            var partials = new List<PartialWindowResult>();
+            foreach (var t in source)
+            {
+                aggregator.Add(t, partials);
+                aggregator.AdvanceWatermark(partials);
+            }
+
+            aggregator.AdvanceTo(long.MaxValue - 1, partials);
+            foreach (var p in partials)
+            {
+                collector.OnPartial(id, p);
+            }
+
+            collector.OnWatermark(id, aggregator.Watermark);
+            Assert.Equal(0, aggregator.LateDropped);
+        }
+
+        foreach (var r in collector.DueResults())
+        {
+            collector.MarkEmitted(r);
+            all.Add(r);
+        }
+
+        return all;
+    }
+
+    private static string Render(WindowResult r) =>
+        $"{r.Window} {r.Key} {r.Start} {r.End} c={r.Count} s={r.Sum} min={r.Min} max={r.Max} p50={r.Quantile(0.5)} p99={r.Quantile(0.99)}";
+
+    [Fact]
+    public void Partials_from_two_nodes_merge_to_the_same_results_as_one_node()
+    {
+        var input = Input(2_000, 5);
+        var single = Run([input]).Select(Render).ToList();
+        var split = Run([input.Where((_, i) => i % 2 == 0), input.Where((_, i) => i % 2 == 1)]).Select(Render).ToList();
+        Assert.NotEmpty(single);
+        Assert.Equal(single, split);
+    }
+
+    [Fact]
+    public void Every_applied_transaction_is_counted_once_per_window_that_contains_it()
+    {
+        var input = Input(500, 9);
+        var results = Run([input]);
+        var hourlyAll = results.Where(r => r.Window == "hourly" && r.Key.StartsWith("all/", StringComparison.Ordinal)).Sum(r => r.Count);
+        var sliding = results.Where(r => r.Window == "sliding-6h" && r.Key.StartsWith("all/", StringComparison.Ordinal)).Sum(r => r.Count);
+        var applied = input.Count(t => t.Status is TransactionStatus.Approved or TransactionStatus.Flagged);
+        Assert.Equal(applied, hourlyAll);
+        Assert.Equal(applied * 6, sliding); // each event is in six 6 h windows sliding by 1 h
+        Assert.Equal(input.Count, results.Where(r => r.Window == "hourly" && r.Key.StartsWith("decision:", StringComparison.Ordinal)).Sum(r => r.Count));
+        Assert.Equal(input.Where(t => t.Status != TransactionStatus.Declined).Sum(t => t.AmountMinor),
+            results.Where(r => r.Window == "hourly" && r.Key.StartsWith("all/", StringComparison.Ordinal)).Sum(r => r.Sum));
+    }
+
+    [Fact]
+    public void A_window_is_final_only_when_every_active_source_has_passed_it_and_a_late_partial_is_a_new_revision()
+    {
+        var collector = new WindowCollectorState();
+        var stats = new PaymentActors.Domain.Windows.AmountStats();
+        stats.Add(100);
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState()));
+        collector.OnWatermark("a", Hour);
+        collector.OnWatermark("b", Hour - 10);
+        Assert.Empty(collector.DueResults()); // b holds it back
+
+        collector.Retire("b"); // b's node left
+        var first = Assert.Single(collector.DueResults());
+        Assert.Equal(1, first.Revision);
+        collector.MarkEmitted(first);
+        Assert.Empty(collector.DueResults()); // nothing changed: nothing re-emitted
+
+        stats.Add(50);
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState())); // a late firing on node a
+        var second = Assert.Single(collector.DueResults());
+        Assert.Equal(2, second.Revision);
+        Assert.Equal(150, second.Sum);
+        Assert.Equal(2, second.Count);
+
+        var restored = WindowCollectorState.FromSnapshot(collector.ToSnapshot());
+        Assert.Equal(Render(second), Render(Assert.Single(restored.DueResults())));
+        Assert.Equal(Render(first), Render(Assert.Single(restored.Query("hourly", "all/", 0, Hour))));
+    }
+}
