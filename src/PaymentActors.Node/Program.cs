@@ -21,6 +21,7 @@ public static class Program
             return verb switch
             {
                 "node" => await NodeVerb.RunAsync(rest),
+                "demo" => await DemoVerb.RunAsync(rest),
                 "submit" => await ClientVerbs.SubmitAsync(rest),
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
@@ -38,6 +39,8 @@ public static class Program
     private const string Usage = """
         usage: paymentactors VERB [options]
 
+          demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
+                   [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE]
           node     run a cluster node until stopped (Ctrl+C)
                    --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR

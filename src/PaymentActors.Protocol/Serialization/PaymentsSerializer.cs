@@ -6,6 +6,7 @@ using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Ingestion;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
 
@@ -56,6 +57,9 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     internal const string ResultsEmittedManifest = "WE3";
     internal const string CollectorSnapshotManifest = "WS1";
 
+    // Ingestion (persisted)
+    internal const string IngestionOffsetCommittedManifest = "I1";
+
     public PaymentsSerializer(ExtendedActorSystem system) : base(system)
     {
     }
@@ -91,6 +95,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         SourceRetired => SourceRetiredManifest,
         ResultsEmitted => ResultsEmittedManifest,
         CollectorSnapshot => CollectorSnapshotManifest,
+        IngestionOffsetCommitted => IngestionOffsetCommittedManifest,
         _ => throw new ArgumentException($"{o.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(o)),
     };
 
@@ -206,6 +211,9 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 });
                 w.List(m.IdleSources, w.String);
                 break;
+            case IngestionOffsetCommitted m:
+                w.Long(m.Offset);
+                break;
             default:
                 throw new ArgumentException($"{obj.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(obj));
         }
@@ -253,6 +261,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 r.List(() => new CollectedWindow(r.String(), r.String(), r.Long(), r.Long(),
                     r.List(() => KeyValuePair.Create(r.String(), r.Stats())).ToDictionary(), r.Int(), r.Bool(), r.Bool() ? r.Result() : null)),
                 r.List(r.String)),
+            IngestionOffsetCommittedManifest => new IngestionOffsetCommitted(r.Long()),
             _ => throw new SerializationException($"manifest: '{manifest}' is unknown to {nameof(PaymentsSerializer)}"),
         };
     }

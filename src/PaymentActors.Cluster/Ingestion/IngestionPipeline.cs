@@ -1,0 +1,249 @@
+using System.Text;
+using System.Text.Json;
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Ingestion;
+
+namespace PaymentActors.Cluster.Ingestion;
+
+public enum InputFormat
+{
+    PaySim,
+    Csv,
+    JsonLines,
+}
+
+/// <summary>One record on its way through the pipeline; <see cref="Position"/> is its offset in the source.</summary>
+public readonly record struct IngestItem(long Position, RawRecord Raw, ParseResult Result);
+
+/// <summary>What one transaction ended as: the pipeline's output element.</summary>
+public readonly record struct IngestOutcome(long Position, NormalisedTransaction Transaction, TransactionOutcome Outcome);
+
+/// <summary>Writes dead letters as JSON Lines: source, line, raw (truncated), field, reason. Thread-safe.</summary>
+public sealed class DeadLetterWriter(TextWriter writer) : IDisposable
+{
+    private readonly Lock _gate = new();
+
+    public long Written { get; private set; }
+
+    public static DeadLetterWriter ToFile(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        return new DeadLetterWriter(new StreamWriter(path, append: true, new UTF8Encoding(false)));
+    }
+
+    public void Write(DeadLetter d)
+    {
+        var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
+        lock (_gate)
+        {
+            writer.Write(json);
+            writer.Write('\n');
+            Written++;
+        }
+    }
+
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            writer.Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            writer.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The preprocessing and delivery graph: parse → validate → drop noise and duplicates → fill → normalise
+/// → deliver to the sharded accounts (bounded in flight, per-account batches) → count, dead-letter,
+/// feed the node's window stage, commit the source offset. Every element ends in exactly one counter;
+/// a bad element never stops the stream (parsers return rejections; an unexpected exception in a parser
+/// is turned into a dead letter too).
+/// </summary>
+public static class IngestionPipeline
+{
+    public static IRecordParser ParserFor(InputFormat format, IngestionOptions options) => format switch
+    {
+        InputFormat.PaySim => new PaySimParser(options),
+        InputFormat.Csv => new CsvParser(options),
+        InputFormat.JsonLines => new JsonLinesParser(options),
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    /// <summary>Parses one record; a parser bug becomes a dead letter instead of a failed stream.</summary>
+    public static ParseResult SafeParse(IRecordParser parser, RawRecord raw)
+    {
+        try
+        {
+            return parser.Parse(raw);
+        }
+        catch (Exception e)
+        {
+            return ParseResult.Reject(raw, "line", $"line: could not be parsed ({e.GetType().Name}: {e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Preprocessing as a flow: counts reads, skips, rejections and input duplicates (writing dead letters)
+    /// and lets only transactions through.
+    /// </summary>
+    public static Flow<IngestItem, (long Position, NormalisedTransaction Transaction), NotUsed> Preprocess(
+        IngestionCounters counters, DeadLetterWriter? deadLetters, DuplicateFilter duplicates) =>
+        Flow.Create<IngestItem>()
+            .Where(item =>
+            {
+                switch (item.Result.Kind)
+                {
+                    case ParseKind.Skipped:
+                        counters.OnSkipped();
+                        return false;
+                    case ParseKind.DeadLetter:
+                        counters.OnRead();
+                        counters.OnRejected();
+                        deadLetters?.Write(item.Result.DeadLetter!);
+                        return false;
+                    default:
+                        counters.OnRead();
+                        if (duplicates.IsDuplicate(item.Result.Transaction!))
+                        {
+                            counters.OnDuplicate();
+                            return false;
+                        }
+
+                        return true;
+                }
+            })
+            .Select(item => (item.Position, item.Result.Transaction!));
+
+    /// <summary>
+    /// The whole graph from items to outcomes. Outcomes leave in input order, each only once its account
+    /// has persisted it; <paramref name="windows"/> (the node's window stage) receives every new decision.
+    /// </summary>
+    public static Flow<IngestItem, IngestOutcome, NotUsed> Graph(
+        IActorRef accountRegion, DeliverySettings delivery, IngestionCounters counters, DeadLetterWriter? deadLetters,
+        Sink<DecidedTransaction, NotUsed>? windows, DuplicateFilter? duplicates = null)
+    {
+        var flow = Preprocess(counters, deadLetters, duplicates ?? new DuplicateFilter())
+            .Via(LedgerDelivery.Deliver<(long Position, NormalisedTransaction Transaction), IngestOutcome>(
+                accountRegion, delivery, x => x.Transaction.Request, (x, outcome) => new IngestOutcome(x.Position, x.Transaction, outcome)))
+            .Select(o =>
+            {
+                counters.OnOutcome(o.Outcome);
+                if (!o.Outcome.IsDuplicate && o.Outcome.Status is TransactionStatus.Rejected or TransactionStatus.Conflict)
+                {
+                    var reason = o.Outcome.Reason ?? "rejected by the account";
+                    deadLetters?.Write(new DeadLetter(o.Transaction.Source, o.Transaction.Line,
+                        $"{o.Transaction.Request.TransactionId} {o.Transaction.Request.Type} {o.Transaction.Request.AmountMinor} {o.Transaction.Request.CurrencyCode}",
+                        reason.Split(':', 2)[0], reason));
+                }
+
+                return o;
+            });
+        return windows is null
+            ? flow
+            : flow.AlsoTo(Flow.Create<IngestOutcome>()
+                .Select(o => DecidedTransaction.From(o.Transaction.Request, o.Outcome))
+                .Where(d => d is not null)
+                .Select(d => d!)
+                .To(windows));
+    }
+
+    /// <summary>Lines of a file as records, 1-based line numbers; an over-long line is cut (and then rejected) without reading it whole.</summary>
+    public static IEnumerable<RawRecord> ReadLines(string path, int maxLineLength)
+    {
+        using var reader = new StreamReader(path, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var line = new StringBuilder();
+        long number = 0;
+        var overflow = false;
+        var buffer = new char[1 << 16];
+        int read;
+        while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                var ch = buffer[i];
+                if (ch == '\n')
+                {
+                    number++;
+                    yield return new RawRecord(path, number, overflow ? line.Append('…').ToString() : line.ToString());
+                    line.Clear();
+                    overflow = false;
+                }
+                else if (line.Length <= maxLineLength)
+                {
+                    line.Append(ch);
+                }
+                else
+                {
+                    overflow = true; // keep counting the line, stop storing it
+                }
+            }
+        }
+
+        if (line.Length > 0 || overflow)
+        {
+            number++;
+            yield return new RawRecord(path, number, overflow ? line.Append('…').ToString() : line.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Items of a file. PaySim files are replayed in event-time order (step, then line number), so the
+    /// whole file is parsed first; other formats stream in file order. Positions count from 1.
+    /// </summary>
+    public static IEnumerable<IngestItem> FileItems(string path, InputFormat format, IngestionOptions options)
+    {
+        var parser = ParserFor(format, options);
+        var items = ReadLines(path, options.MaxLineLength).Select(raw => (raw, result: SafeParse(parser, raw)));
+        if (format != InputFormat.PaySim)
+        {
+            long position = 0;
+            foreach (var (raw, result) in items)
+            {
+                yield return new IngestItem(++position, raw, result);
+            }
+
+            yield break;
+        }
+
+        // Rejected and skipped lines keep their line order, ahead of the sorted transactions.
+        var all = items.ToList();
+        var ordered = all.Where(x => x.result.Kind != ParseKind.Transaction)
+            .Concat(all.Where(x => x.result.Kind == ParseKind.Transaction)
+                .OrderBy(x => x.result.Transaction!.Step).ThenBy(x => x.raw.Line));
+        long p = 0;
+        foreach (var (raw, result) in ordered)
+        {
+            yield return new IngestItem(++p, raw, result);
+        }
+    }
+
+    /// <summary>A stable key for a source's offset store: file name plus a hash of its full path.</summary>
+    public static string SourceKey(string path)
+    {
+        var full = Path.GetFullPath(path);
+        ulong h = 14695981039346656037UL;
+        foreach (var ch in full)
+        {
+            h = (h ^ ch) * 1099511628211UL;
+        }
+
+        return $"{Path.GetFileName(full)}-{h:x16}";
+    }
+}
