@@ -21,7 +21,7 @@ public sealed record DeliverySettings(
 {
     public static readonly DeliverySettings Default = new();
     public TimeSpan Window => GroupWindow ?? TimeSpan.FromMilliseconds(5);
-    public TimeSpan Timeout => AskTimeout ?? TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout => AskTimeout ?? TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -88,13 +88,11 @@ public static class LedgerDelivery
         {
             try
             {
-                if (requests.Count == 1)
-                {
-                    return [await region.Ask<TransactionOutcome>(new SubmitTransaction(requests[0]), settings.Timeout)];
-                }
-
-                var reply = await region.Ask<TransactionBatchOutcome>(new SubmitTransactionBatch(accountId, requests), settings.Timeout);
-                return reply.Outcomes;
+                IReadOnlyList<TransactionOutcome> outcomes = requests.Count == 1
+                    ? [await region.Ask<TransactionOutcome>(new SubmitTransaction(requests[0]), settings.Timeout)]
+                    : (await region.Ask<TransactionBatchOutcome>(new SubmitTransactionBatch(accountId, requests), settings.Timeout)).Outcomes;
+                // On a retry, our own earlier attempt may have been applied: that is its outcome, not a duplicate.
+                return attempt == 1 ? outcomes : outcomes.Select(o => o.IsDuplicate ? o with { IsDuplicate = false } : o).ToList();
             }
             catch (AskTimeoutException) when (attempt < settings.MaxAttempts)
             {

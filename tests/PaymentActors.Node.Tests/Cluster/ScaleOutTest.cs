@@ -15,7 +15,7 @@ public sealed class ScaleOutTest(PostgresServer postgres, ITestOutputHelper outp
     public async Task A_node_joining_under_load_hosts_shards_within_a_minute_without_failed_transactions()
     {
         await using var cluster = await ClusterHarness.StartAsync(postgres, "scale_" + Guid.NewGuid().ToString("N")[..8], 2);
-        await using var client = await TestClient.ConnectAsync(cluster.Seeds, TimeSpan.FromSeconds(30));
+        await using var client = await TestClient.ConnectAsync(cluster.Seeds, TimeSpan.FromSeconds(5));
 
         var outcomes = new ConcurrentBag<TransactionOutcome>();
         var failures = new ConcurrentBag<string>();
