@@ -1,0 +1,224 @@
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Risk;
+using PaymentActors.Domain.Transactions;
+
+namespace PaymentActors.Domain.Tests.Accounts;
+
+public sealed class AccountStateTests
+{
+    internal static TransactionRequest Tx(string id, TransactionType type, long amount, string account = "A", string? counterparty = null,
+        string currency = "USD", long? opening = null) => new(id, account, type, amount, currency, counterparty, 1_000, opening);
+
+    internal static AccountState Decided(AccountState state, TransactionRequest request, IRiskEvaluator? risk, out Decision decision)
+    {
+        decision = state.Decide(request, risk);
+        foreach (var e in decision.Events)
+        {
+            state.Apply(e);
+        }
+
+        return state;
+    }
+
+    private static AccountState Opened(long balance, long overdraft = 0, AccountPolicy? policy = null)
+    {
+        var state = new AccountState("A", policy);
+        var (events, rejection) = state.DecideOpen("USD", overdraft, balance, 0);
+        Assert.Null(rejection);
+        foreach (var e in events)
+        {
+            state.Apply(e);
+        }
+
+        return state;
+    }
+
+    [Fact]
+    public void The_first_transaction_opens_the_account_with_its_opening_balance()
+    {
+        var state = new AccountState("A");
+        Decided(state, Tx("t1", TransactionType.CashOut, 300, opening: 1_000), null, out var d);
+        Assert.Equal(2, d.Events.Count);
+        Assert.IsType<AccountOpened>(d.Events[0]);
+        Assert.Equal(TransactionStatus.Approved, d.Outcome.Status);
+        Assert.Equal(700, state.BalanceMinor);
+        Assert.Equal("USD", state.Currency!.Code);
+    }
+
+    [Theory]
+    [InlineData(TransactionType.Payment)]
+    [InlineData(TransactionType.CashOut)]
+    [InlineData(TransactionType.Debit)]
+    public void Debits_reduce_the_balance(TransactionType type)
+    {
+        var state = Decided(Opened(1_000), Tx("t1", type, 400), null, out var d);
+        Assert.Equal(600, state.BalanceMinor);
+        Assert.Equal(600, d.Outcome.BalanceAfterMinor);
+    }
+
+    [Fact]
+    public void Debit_beyond_balance_plus_overdraft_is_declined_with_a_reason_naming_amount_and_remembered()
+    {
+        var state = Decided(Opened(1_000, overdraft: 500), Tx("t1", TransactionType.Payment, 1_500), null, out var ok);
+        Assert.Equal(TransactionStatus.Approved, ok.Outcome.Status);
+        Assert.Equal(-500, state.BalanceMinor);
+        Decided(state, Tx("t2", TransactionType.Payment, 1), null, out var declined);
+        Assert.Equal(TransactionStatus.Declined, declined.Outcome.Status);
+        Assert.Equal(RejectCode.InsufficientFunds, declined.Outcome.Code);
+        Assert.StartsWith("amount:", declined.Outcome.Reason);
+        Assert.IsType<TransactionDeclined>(Assert.Single(declined.Events));
+        Assert.Equal(-500, state.BalanceMinor);
+    }
+
+    [Theory]
+    [InlineData("t1", TransactionType.CashIn, 100, "XXY", null, "currency:")]
+    [InlineData("t1", TransactionType.CashIn, 100, "DEM", null, "currency:")]
+    [InlineData("t1", TransactionType.CashIn, 0, "USD", null, "amount:")]
+    [InlineData("t1", TransactionType.CashIn, -1, "USD", null, "amount:")]
+    [InlineData("", TransactionType.CashIn, 1, "USD", null, "transactionId:")]
+    [InlineData("t1", TransactionType.Transfer, 1, "USD", "A", "counterparty:")]
+    [InlineData("t1", TransactionType.Transfer, 1, "USD", null, "counterparty:")]
+    [InlineData("t1", TransactionType.CashIn, 1, "EUR", null, "currency:")]
+    public void Bad_input_is_rejected_with_the_field_named_and_nothing_persisted(string id, TransactionType type, long amount, string currency, string? counterparty, string field)
+    {
+        var state = Opened(1_000);
+        var version = state.Version;
+        var d = state.Decide(Tx(id, type, amount, counterparty: counterparty, currency: currency));
+        Assert.Empty(d.Events);
+        Assert.Equal(TransactionStatus.Rejected, d.Outcome.Status);
+        Assert.StartsWith(field, d.Outcome.Reason);
+        Assert.Equal(version, state.Version);
+    }
+
+    [Fact]
+    public void An_id_longer_than_64_characters_is_rejected()
+    {
+        var d = Opened(10).Decide(Tx(new string('x', 65), TransactionType.CashIn, 1));
+        Assert.Equal(TransactionStatus.Rejected, d.Outcome.Status);
+        Assert.Contains("64", d.Outcome.Reason);
+    }
+
+    [Fact]
+    public void A_credit_that_would_overflow_the_balance_is_rejected()
+    {
+        var d = Opened(long.MaxValue - 5).Decide(Tx("t1", TransactionType.CashIn, 10));
+        Assert.Equal(RejectCode.BalanceOverflow, d.Outcome.Code);
+        Assert.Empty(d.Events);
+    }
+
+    [Fact]
+    public void A_repeated_id_returns_the_original_outcome_and_applies_nothing()
+    {
+        var state = Decided(Opened(1_000), Tx("t1", TransactionType.Payment, 300), null, out _);
+        Decided(state, Tx("t2", TransactionType.Payment, 5_000), null, out _); // declined
+        Decided(state, Tx("t3", TransactionType.CashIn, 50), null, out _);
+        var again = state.Decide(Tx("t1", TransactionType.Payment, 300));
+        Assert.Empty(again.Events);
+        Assert.True(again.Outcome.IsDuplicate);
+        Assert.Equal(TransactionStatus.Approved, again.Outcome.Status);
+        Assert.Equal(700, again.Outcome.BalanceAfterMinor); // the original balance after, not today's
+        var declinedAgain = state.Decide(Tx("t2", TransactionType.Payment, 5_000));
+        Assert.True(declinedAgain.Outcome.IsDuplicate);
+        Assert.Equal(TransactionStatus.Declined, declinedAgain.Outcome.Status);
+    }
+
+    [Fact]
+    public void The_same_id_with_a_different_body_is_a_conflict()
+    {
+        var state = Decided(Opened(1_000), Tx("t1", TransactionType.Payment, 300), null, out _);
+        var conflict = state.Decide(Tx("t1", TransactionType.Payment, 301));
+        Assert.Equal(TransactionStatus.Conflict, conflict.Outcome.Status);
+        Assert.Equal(RejectCode.IdConflict, conflict.Outcome.Code);
+        Assert.Empty(conflict.Events);
+    }
+
+    [Fact]
+    public void Retention_bound_the_oldest_ids_fall_out_after_DedupeRetention_newer_ones()
+    {
+        var state = Opened(100_000, policy: new AccountPolicy(DedupeRetention: 3));
+        foreach (var id in new[] { "t1", "t2", "t3", "t4" })
+        {
+            Decided(state, Tx(id, TransactionType.Payment, 10), null, out _);
+        }
+
+        Assert.False(state.TryGetProcessed("t1", out _)); // forgotten: documented bound
+        Assert.True(state.TryGetProcessed("t2", out _));
+        Assert.True(state.Decide(Tx("t4", TransactionType.Payment, 10)).Outcome.IsDuplicate);
+        Assert.False(state.Decide(Tx("t1", TransactionType.Payment, 10)).Outcome.IsDuplicate);
+    }
+
+    [Fact]
+    public void A_snapshot_round_trip_keeps_everything_and_decides_identically()
+    {
+        var state = Decided(Opened(10_000), Tx("x1", TransactionType.Transfer, 2_000, counterparty: "B"), null, out _);
+        Decided(state, Tx("p1", TransactionType.Payment, 100, counterparty: "M1"), null, out _);
+        state.Apply(new TransferCredited("in1", "C", 500, 5, 500));
+        var copy = AccountState.FromSnapshot(state.ToSnapshot());
+        Assert.Equal(state.BalanceMinor, copy.BalanceMinor);
+        Assert.Equal(state.Version, copy.Version);
+        Assert.Single(copy.Outbox);
+        Assert.True(copy.HasCreditedTransfer("in1"));
+        Assert.Contains("B", copy.KnownPayees);
+        Assert.Equal(state.Recent.Select(r => r.TransactionId), copy.Recent.Select(r => r.TransactionId));
+        Assert.Equal(state.Decide(Tx("p1", TransactionType.Payment, 100, counterparty: "M1")).Outcome,
+            copy.Decide(Tx("p1", TransactionType.Payment, 100, counterparty: "M1")).Outcome);
+    }
+
+    [Fact]
+    public void A_transfer_is_credited_once_settled_and_can_be_reversed()
+    {
+        var payer = Decided(Opened(10_000), Tx("x1", TransactionType.Transfer, 2_000, counterparty: "B"), null, out _);
+        var pending = Assert.Single(payer.Outbox);
+        var payee = new AccountState("B");
+        var credit = payee.DecideCredit(pending.TransferId, "A", pending.AmountMinor, pending.Currency, pending.EventTimeMs, pending.PayerBalanceBeforeMinor);
+        Assert.True(credit.Accepted);
+        foreach (var e in credit.Events)
+        {
+            payee.Apply(e);
+        }
+
+        var again = payee.DecideCredit(pending.TransferId, "A", pending.AmountMinor, pending.Currency, pending.EventTimeMs, pending.PayerBalanceBeforeMinor);
+        Assert.True(again.Accepted);
+        Assert.Empty(again.Events);
+        Assert.Equal(2_000, payee.BalanceMinor);
+
+        payer.Apply(payer.DecideSettlement("x1", true, null)!);
+        Assert.Empty(payer.Outbox);
+        Assert.Null(payer.DecideSettlement("x1", true, null));
+
+        var payer2 = Decided(Opened(1_000), Tx("x2", TransactionType.Transfer, 400, counterparty: "E"), null, out _);
+        var euro = new AccountState("E");
+        foreach (var e in euro.DecideOpen("EUR", 0, 0, 0).Events)
+        {
+            euro.Apply(e);
+        }
+
+        var refused = euro.DecideCredit("x2", "A", 400, "USD", 0, 1_000);
+        Assert.False(refused.Accepted);
+        Assert.StartsWith("currency:", refused.Reason);
+        payer2.Apply(payer2.DecideSettlement("x2", false, refused.Reason)!);
+        Assert.Equal(1_000, payer2.BalanceMinor);
+        Assert.Empty(payer2.Outbox);
+    }
+
+    private sealed class FixedRisk(RiskAction action) : IRiskEvaluator
+    {
+        public RiskAssessment Evaluate(AccountState account, TransactionRequest request) =>
+            new(action, [new RuleHit("test-rule", 7, "because")]);
+    }
+
+    [Fact]
+    public void A_flag_applies_and_alerts_while_a_risk_decline_applies_nothing()
+    {
+        var state = Decided(Opened(1_000), Tx("t1", TransactionType.Payment, 100), new FixedRisk(RiskAction.Flag), out var flagged);
+        Assert.Equal(TransactionStatus.Flagged, flagged.Outcome.Status);
+        Assert.Equal("test-rule", Assert.Single(flagged.Outcome.Rules).RuleId);
+        Assert.Equal(900, state.BalanceMinor);
+
+        Decided(state, Tx("t2", TransactionType.Payment, 100), new FixedRisk(RiskAction.Decline), out var declined);
+        Assert.Equal(TransactionStatus.Declined, declined.Outcome.Status);
+        Assert.Equal(RejectCode.RiskDeclined, declined.Outcome.Code);
+        Assert.StartsWith("risk:", declined.Outcome.Reason);
+        Assert.Equal(900, state.BalanceMinor);
+    }
+}
