@@ -15,40 +15,51 @@ public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan
 }
 
 /// <summary>
+/// An element for the window stage: a decided transaction, or the end of a bounded input (a finished
+/// replay), after which every window of this stage fires (watermark to the end of time), as a bounded
+/// source does in Flink.
+/// </summary>
+public readonly record struct WindowInput(DecidedTransaction? Transaction, bool EndOfInput)
+{
+    public static WindowInput Of(DecidedTransaction t) => new(t, false);
+    public static readonly WindowInput End = new(null, true);
+}
+
+/// <summary>
 /// The node's window stage: every ingestion pipeline on this node attaches its decided transactions to
 /// <see cref="Input"/> (a MergeHub: backpressured per producer), one stream aggregates them into partial
 /// window results and sends them, with the stage's watermark, to the collector singleton.
 /// </summary>
 public sealed class NodeWindows
 {
-    private Sink<DecidedTransaction, NotUsed>? _input;
+    private Sink<WindowInput, NotUsed>? _input;
 
     /// <summary>This stage's identity at the collector: node address and incarnation.</summary>
     public string SourceId { get; private set; } = "";
 
-    public Sink<DecidedTransaction, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
+    public Sink<WindowInput, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
 
     public void Start(ActorSystem system, IActorRef collector, WindowSettings settings)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
         var source = SourceId;
-        _input = MergeHub.Source<DecidedTransaction>(perProducerBufferSize: 256)
+        _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
             .Via(Flow(settings, source))
             .To(Sink.ForEach<WindowPartials>(p => collector.Tell(p)))
             .Run(system.Materializer());
     }
 
     /// <summary>The window stage itself: decided transactions in, partials (with watermark) out. Bounded state.</summary>
-    public static Flow<DecidedTransaction, WindowPartials, NotUsed> Flow(WindowSettings settings, string source)
+    public static Flow<WindowInput, WindowPartials, NotUsed> Flow(WindowSettings settings, string source)
     {
         var aggregator = new PartialWindowAggregator(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds);
         var lastSentWatermark = long.MinValue;
         var lastSentIdle = false;
-        IReadOnlyList<DecidedTransaction> idle = [];
-        return Akka.Streams.Dsl.Flow.Create<DecidedTransaction>()
+        IReadOnlyList<WindowInput> idle = [];
+        return Akka.Streams.Dsl.Flow.Create<WindowInput>()
             .GroupedWithin(4096, TimeSpan.FromMilliseconds(100))
-            .Select(batch => (IReadOnlyList<DecidedTransaction>)batch.ToList())
+            .Select(batch => (IReadOnlyList<WindowInput>)batch.ToList())
             .KeepAlive(settings.IdleTimeout, () => idle)
             .Select(batch =>
             {
@@ -60,12 +71,22 @@ public sealed class NodeWindows
                 }
                 else
                 {
-                    foreach (var t in batch)
+                    var end = false;
+                    foreach (var input in batch)
                     {
-                        aggregator.Add(t, output);
+                        if (input.Transaction is { } t)
+                        {
+                            aggregator.Add(t, output);
+                        }
+
+                        end |= input.EndOfInput;
                     }
 
                     aggregator.AdvanceWatermark(output);
+                    if (end)
+                    {
+                        aggregator.AdvanceTo(long.MaxValue - 1, output);
+                    }
                 }
 
                 return new WindowPartials(source, output, aggregator.Watermark, isIdle);

@@ -21,7 +21,8 @@ public static class FileIngestion
         DeliverySettings delivery,
         IngestionCounters counters,
         DeadLetterWriter? deadLetters,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        bool endWindowsAtEnd = false)
     {
         var offsets = system.ActorOf(IngestionOffsetActor.Props(IngestionPipeline.SourceKey(path)));
         try
@@ -31,7 +32,7 @@ public static class FileIngestion
             var committed = start;
             var (killSwitch, done) = Source.From(IngestionPipeline.FileItems(path, format, options))
                 .Where(item => item.Position > start)
-                .Via(IngestionPipeline.Graph(accountRegion, delivery, counters, deadLetters, windows?.Input))
+                .Via(IngestionPipeline.Graph(accountRegion, delivery, counters, deadLetters, windows?.Input, boundedInput: endWindowsAtEnd))
                 .Select(o =>
                 {
                     maxEventTime = Math.Max(maxEventTime, o.Transaction.Request.EventTimeMs);

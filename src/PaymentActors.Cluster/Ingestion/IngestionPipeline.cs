@@ -4,6 +4,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using PaymentActors.Cluster.Analytics;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Ingestion;
@@ -24,7 +25,7 @@ public readonly record struct IngestItem(long Position, RawRecord Raw, ParseResu
 public readonly record struct IngestOutcome(long Position, NormalisedTransaction Transaction, TransactionOutcome Outcome);
 
 /// <summary>Writes dead letters as JSON Lines: source, line, raw (truncated), field, reason. Thread-safe.</summary>
-public sealed class DeadLetterWriter(TextWriter writer) : IDisposable
+public sealed class DeadLetterWriter(TextWriter writer, Action<DeadLetter>? observer = null) : IDisposable
 {
     private readonly Lock _gate = new();
 
@@ -43,6 +44,7 @@ public sealed class DeadLetterWriter(TextWriter writer) : IDisposable
 
     public void Write(DeadLetter d)
     {
+        observer?.Invoke(d);
         var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
         lock (_gate)
         {
@@ -104,7 +106,7 @@ public static class IngestionPipeline
     /// and lets only transactions through.
     /// </summary>
     public static Flow<IngestItem, (long Position, NormalisedTransaction Transaction), NotUsed> Preprocess(
-        IngestionCounters counters, DeadLetterWriter? deadLetters, DuplicateFilter duplicates) =>
+        IngestionCounters counters, DeadLetterWriter? deadLetters, DuplicateFilter duplicates, Action<NormalisedTransaction>? onDuplicate = null) =>
         Flow.Create<IngestItem>()
             .Where(item =>
             {
@@ -123,6 +125,7 @@ public static class IngestionPipeline
                         if (duplicates.IsDuplicate(item.Result.Transaction!))
                         {
                             counters.OnDuplicate();
+                            onDuplicate?.Invoke(item.Result.Transaction!);
                             return false;
                         }
 
@@ -137,9 +140,10 @@ public static class IngestionPipeline
     /// </summary>
     public static Flow<IngestItem, IngestOutcome, NotUsed> Graph(
         IActorRef accountRegion, DeliverySettings delivery, IngestionCounters counters, DeadLetterWriter? deadLetters,
-        Sink<DecidedTransaction, NotUsed>? windows, DuplicateFilter? duplicates = null)
+        Sink<WindowInput, NotUsed>? windows, DuplicateFilter? duplicates = null, bool boundedInput = false,
+        Action<NormalisedTransaction>? onDuplicate = null)
     {
-        var flow = Preprocess(counters, deadLetters, duplicates ?? new DuplicateFilter())
+        var flow = Preprocess(counters, deadLetters, duplicates ?? new DuplicateFilter(), onDuplicate)
             .Via(LedgerDelivery.Deliver<(long Position, NormalisedTransaction Transaction), IngestOutcome>(
                 accountRegion, delivery, x => x.Transaction.Request, (x, outcome) => new IngestOutcome(x.Position, x.Transaction, outcome)))
             .Select(o =>
@@ -160,8 +164,50 @@ public static class IngestionPipeline
             : flow.AlsoTo(Flow.Create<IngestOutcome>()
                 .Select(o => DecidedTransaction.From(o.Transaction.Request, o.Outcome))
                 .Where(d => d is not null)
-                .Select(d => d!)
+                .Select(d => WindowInput.Of(d!))
+                // A bounded input (a file replay) ends its windows when it ends, in order after its last element.
+                .Concat(boundedInput ? Source.Single(WindowInput.End) : Source.Empty<WindowInput>())
                 .To(windows));
+    }
+
+    /// <summary>Lines of a stream (an HTTP body) as records, read asynchronously; same rules as <see cref="ReadLines"/>.</summary>
+    public static async IAsyncEnumerable<RawRecord> ReadLinesAsync(Stream stream, string source, int maxLineLength,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var line = new StringBuilder();
+        long number = 0;
+        var overflow = false;
+        var buffer = new char[1 << 14];
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                var ch = buffer[i];
+                if (ch == '\n')
+                {
+                    number++;
+                    yield return new RawRecord(source, number, overflow ? line.Append('…').ToString() : line.ToString());
+                    line.Clear();
+                    overflow = false;
+                }
+                else if (line.Length <= maxLineLength)
+                {
+                    line.Append(ch);
+                }
+                else
+                {
+                    overflow = true;
+                }
+            }
+        }
+
+        if (line.Length > 0 || overflow)
+        {
+            number++;
+            yield return new RawRecord(source, number, overflow ? line.Append('…').ToString() : line.ToString());
+        }
     }
 
     /// <summary>Lines of a file as records, 1-based line numbers; an over-long line is cut (and then rejected) without reading it whole.</summary>

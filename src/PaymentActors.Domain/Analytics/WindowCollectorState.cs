@@ -47,8 +47,8 @@ public sealed class WindowCollectorState
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
 
-    /// <summary>Emitted windows are kept (queryable) until the watermark is this far past their end.</summary>
-    public long RetentionMs { get; init; } = 7 * 24 * NamedWindow.Hour;
+    /// <summary>Emitted windows are kept (queryable) until the newest window ends this much later than theirs.</summary>
+    public long RetentionMs { get; init; } = 35 * 24 * NamedWindow.Hour;
 
     private sealed class Entry(string window, string key, long start, long end)
     {
@@ -158,8 +158,15 @@ public sealed class WindowCollectorState
             entry.Last = result;
         }
 
-        var horizon = MinWatermark - RetentionMs;
-        if (horizon > long.MinValue + RetentionMs)
+        // Retention follows the data, not the watermark: a bounded replay ends with the watermark at the end of time.
+        var newestEnd = long.MinValue;
+        foreach (var e in _windows.Values)
+        {
+            newestEnd = Math.Max(newestEnd, e.End);
+        }
+
+        var horizon = newestEnd - RetentionMs;
+        if (newestEnd > long.MinValue + RetentionMs)
         {
             List<(string, string, long)>? old = null;
             foreach (var (id, e) in _windows)

@@ -79,7 +79,8 @@ public static class DemoVerb
         var counters = new IngestionCounters();
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
         var stopwatch = Stopwatch.StartNew();
-        var run = FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters);
+        var run = FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
+            endWindowsAtEnd: true);
         await ShowProgressAsync(run, counters, file, !json && !switches.Contains("--no-progress") && !Console.IsOutputRedirected);
         var result = await run;
         var elapsed = stopwatch.Elapsed;
@@ -252,7 +253,7 @@ public static class DemoVerb
         console.Write(totals);
         var decisions = windows.Where(w => w.Window == "hourly" && w.Key.StartsWith("decision:", StringComparison.Ordinal))
             .GroupBy(w => w.Key.Split('/')[0]["decision:".Length..]).Select(g => $"{g.Key} {g.Sum(w => w.Count):N0}");
-        console.MarkupLine($"decisions in the windows: {string.Join(", ", decisions)}; {windows.Count:N0} window results written");
+        console.MarkupLine($"decisions in the hourly windows: {string.Join(", ", decisions)}; {windows.Count:N0} window results (JSON Lines and SQL table in the data directory)");
     }
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Hosting;
@@ -20,14 +21,15 @@ public static class NodeVerb
         var settings = NodeSettingsBinder.Bind(config);
         var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
-        var app = BuildApp(settings, RiskRulesHolder.None(), httpPort);
+        var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
+        var app = BuildApp(settings, RiskRulesHolder.None(), httpPort, maxIngest);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync();
         return 0;
     }
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
-    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort)
+    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -39,7 +41,10 @@ public static class NodeVerb
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(risk);
-        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk));
+        var nodeWindows = new NodeWindows();
+        builder.Services.AddSingleton(nodeWindows);
+        builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
+        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows));
         var app = builder.Build();
         HttpApi.Map(app);
         return app;

@@ -28,6 +28,7 @@ public static class NodeSettingsBinder
         ["--format"] = "Format",
         ["--contact"] = "Contact",
         ["--dead-letters"] = "DeadLetters",
+        ["--max-ingest-requests"] = "MaxIngestRequests",
     };
 
     public static IConfiguration BuildConfiguration(string[] args)

@@ -4,6 +4,9 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using PaymentActors.Cluster.Accounts;
+using PaymentActors.Cluster.Analytics;
+using PaymentActors.Domain.Analytics;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
 
 namespace PaymentActors.Node.Http;
@@ -13,6 +16,7 @@ public static class HttpApi
 {
     public static void Map(WebApplication app)
     {
+        IngestEndpoint.Map(app);
         app.MapGet("/accounts/{id}", async (string id, IRequiredActor<AccountRegion> region, CancellationToken ct) =>
         {
             if (!TransactionValidation.TryValidateId(id, "id", out var error))
@@ -44,6 +48,16 @@ public static class HttpApi
             });
         });
 
+        app.MapGet("/windows", async (string? window, string? key, long? from, long? to, IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
+        {
+            var results = await (await collector.GetAsync(ct)).Ask<WindowResults>(
+                new GetWindowResults(window, key, from ?? long.MinValue, to ?? long.MaxValue), TimeSpan.FromSeconds(10), ct);
+            return Results.Ok(results.Results.Select(WindowResultView.Of));
+        });
+
+        app.MapGet("/windows/status", async (IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
+            Results.Ok(await (await collector.GetAsync(ct)).Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10), ct)));
+
         app.MapGet("/cluster", (ActorSystem system) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -57,4 +71,12 @@ public static class HttpApi
             });
         });
     }
+}
+
+/// <summary>A window result as JSON: amounts in minor units of the currency that ends the key.</summary>
+public sealed record WindowResultView(string Window, string Key, long Start, long End, int Revision, long Count, long SumMinor,
+    long MinMinor, long MaxMinor, long MeanMinor, long P50Minor, long P95Minor, long P99Minor)
+{
+    public static WindowResultView Of(WindowResult r) => new(r.Window, r.Key, r.Start, r.End, r.Revision, r.Count, r.Sum, r.Min, r.Max,
+        r.Mean, r.Quantile(0.5), r.Quantile(0.95), r.Quantile(0.99));
 }
