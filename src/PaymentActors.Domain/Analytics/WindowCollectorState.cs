@@ -46,6 +46,9 @@ public sealed class WindowCollectorState
     private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
+    private readonly HashSet<(string Window, string Key, long Start)> _dirty = [];
+    private long _newestEnd = long.MinValue;
+    private long _evictedUpTo = long.MinValue;
 
     /// <summary>Emitted windows are kept (queryable) until the newest window ends this much later than theirs.</summary>
     public long RetentionMs { get; init; } = 35 * 24 * NamedWindow.Hour;
@@ -64,7 +67,7 @@ public sealed class WindowCollectorState
 
     public IReadOnlyDictionary<string, long> Watermarks => _watermarks;
     public IReadOnlyCollection<string> RetiredSources => _retired;
-    public int OpenWindows => _windows.Values.Count(e => e.Dirty);
+    public int OpenWindows => _dirty.Count;
     public int KeptWindows => _windows.Count;
 
     /// <summary>Windows (still kept) that have been emitted at least once.</summary>
@@ -106,6 +109,8 @@ public sealed class WindowCollectorState
 
         entry.Parts[source] = p.Stats;
         entry.Dirty = true;
+        _dirty.Add(id);
+        _newestEnd = Math.Max(_newestEnd, p.End);
     }
 
     /// <summary>Watermarks only move forward per source; a lower one is ignored (a reordered message).</summary>
@@ -134,9 +139,10 @@ public sealed class WindowCollectorState
     {
         var min = MinWatermark;
         var due = new List<WindowResult>();
-        foreach (var entry in _windows.Values)
+        foreach (var id in _dirty)
         {
-            if (entry.Dirty && min >= entry.End - 1)
+            var entry = _windows[id];
+            if (min >= entry.End - 1)
             {
                 due.Add(new WindowResult(entry.Window, entry.Key, entry.Start, entry.End, entry.Revision + 1, Merge(entry)));
             }
@@ -151,23 +157,21 @@ public sealed class WindowCollectorState
     /// <summary>Records that a result went out; also forgets windows far past retention.</summary>
     public void MarkEmitted(WindowResult result)
     {
-        if (_windows.TryGetValue((result.Window, result.Key, result.Start), out var entry) && result.Revision > entry.Revision)
+        var id0 = (result.Window, result.Key, result.Start);
+        if (_windows.TryGetValue(id0, out var entry) && result.Revision > entry.Revision)
         {
             entry.Revision = result.Revision;
             entry.Dirty = false;
             entry.Last = result;
+            _dirty.Remove(id0);
         }
 
-        // Retention follows the data, not the watermark: a bounded replay ends with the watermark at the end of time.
-        var newestEnd = long.MinValue;
-        foreach (var e in _windows.Values)
+        // Retention follows the data, not the watermark: a bounded replay ends with the watermark at the end of
+        // time. Evicting is a scan, so it runs only when the horizon has moved by an hour or more.
+        var horizon = _newestEnd - RetentionMs;
+        if (_newestEnd > long.MinValue + RetentionMs && horizon - _evictedUpTo >= NamedWindow.Hour)
         {
-            newestEnd = Math.Max(newestEnd, e.End);
-        }
-
-        var horizon = newestEnd - RetentionMs;
-        if (newestEnd > long.MinValue + RetentionMs)
-        {
+            _evictedUpTo = horizon;
             List<(string, string, long)>? old = null;
             foreach (var (id, e) in _windows)
             {
@@ -229,6 +233,12 @@ public sealed class WindowCollectorState
         foreach (var w in s.Windows)
         {
             var entry = new Entry(w.Window, w.Key, w.Start, w.End) { Revision = w.Revision, Dirty = w.Dirty, Last = w.Last };
+            if (w.Dirty)
+            {
+                state._dirty.Add((w.Window, w.Key, w.Start));
+            }
+
+            state._newestEnd = Math.Max(state._newestEnd, w.End);
             foreach (var (k, v) in w.Parts)
             {
                 entry.Parts[k] = v;
