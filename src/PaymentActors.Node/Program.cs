@@ -22,6 +22,7 @@ public static class Program
             {
                 "node" => await NodeVerb.RunAsync(rest),
                 "demo" => await DemoVerb.RunAsync(rest),
+                "ingest" => await IngestVerb.RunAsync(rest),
                 "submit" => await ClientVerbs.SubmitAsync(rest),
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
@@ -41,12 +42,13 @@ public static class Program
 
           demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
                    [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE]
+          ingest   --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]   send a file to a running node
           node     run a cluster node until stopped (Ctrl+C)
                    --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR
                    --sqlite-durability normal|full --config FILE.hocon --http-port N
           submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
-          query    account ID [--contact akka.tcp://payments@H:P]
+          query    account ID | windows [--window NAME] [--key PREFIX] [--from T] [--to T]   [--contact akka.tcp://payments@H:P]
           status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
           replay-windows --window tumbling:SIZE|sliding:SIZE/SLIDE|session:GAP [--lateness L]
                    [--trigger accumulating|purging] [--late-output]   JSON Lines on stdin → firings on stdout

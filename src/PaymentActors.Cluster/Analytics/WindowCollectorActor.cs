@@ -20,6 +20,7 @@ public sealed class WindowCollector;
 public sealed class WindowCollectorActor : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "window-collector";
+    public const int MaxResults = 2_000;
     private readonly IReadOnlyList<IWindowResultSink> _sinks;
     private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -59,7 +60,8 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
                 Record(new SourceRetired(source));
             }
         });
-        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs))));
+        // At most MaxResults per answer (a remote message must fit a frame): narrow by window, key or time to see more.
+        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Take(MaxResults).ToList())));
         Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
             _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));

@@ -19,12 +19,14 @@ public sealed class ClientSession : IAsyncDisposable
     private ClientSession(IHost host, ActorSystem system, IActorRef region)
     {
         _host = host;
+        Registry = host.Services.GetRequiredService<ActorRegistry>();
         System = system;
         Region = region;
         Client = new PaymentsClient(region, TimeSpan.FromSeconds(20));
     }
 
     public ActorSystem System { get; }
+    public ActorRegistry Registry { get; }
     public IActorRef Region { get; }
     public PaymentsClient Client { get; }
 

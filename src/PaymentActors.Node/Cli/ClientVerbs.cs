@@ -53,12 +53,37 @@ public static class ClientVerbs
         return outcome.Status is TransactionStatus.Approved or TransactionStatus.Flagged ? 0 : 1;
     }
 
-    /// <summary>query account ID [--contact ...]</summary>
+    /// <summary>query windows [--window NAME] [--key PREFIX] [--from MS] [--to MS] [--contact ...]</summary>
+    private static async Task<int> QueryWindowsAsync(string[] args)
+    {
+        var (options, _) = CliArgs.Parse(args, ["--window", "--key", "--from", "--to", "--contact", "--host"]);
+        long Ms(string flag, long fallback) => options.TryGetValue(flag, out var v)
+            ? Domain.Ingestion.Timestamps.TryParse(v, out var ms) ? ms : throw new CliException($"{flag}: '{v}' is neither ISO-8601 nor Unix milliseconds")
+            : fallback;
+        var query = new Protocol.Analytics.GetWindowResults(options.GetValueOrDefault("--window"), options.GetValueOrDefault("--key"),
+            Ms("--from", long.MinValue), Ms("--to", long.MaxValue));
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var collector = await session.Registry.GetAsync<Cluster.Analytics.WindowCollector>();
+        var results = await collector.Ask<Protocol.Analytics.WindowResults>(query, TimeSpan.FromSeconds(20));
+        foreach (var r in results.Results)
+        {
+            Console.WriteLine(Cluster.Analytics.WindowResultJson.ToJson(r));
+        }
+
+        return 0;
+    }
+
+    /// <summary>query account ID | query windows … [--contact ...]</summary>
     public static async Task<int> QueryAsync(string[] args)
     {
+        if (args.Length >= 1 && args[0] == "windows")
+        {
+            return await QueryWindowsAsync(args[1..]);
+        }
+
         if (args.Length < 2 || args[0] != "account")
         {
-            throw new CliException("query: usage: query account ID [--contact akka.tcp://payments@H:P]");
+            throw new CliException("query: usage: query account ID | query windows [--window hourly|sliding-6h] [--key PREFIX] [--from T] [--to T] [--contact akka.tcp://payments@H:P]");
         }
 
         var id = args[1];

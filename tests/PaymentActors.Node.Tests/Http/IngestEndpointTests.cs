@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using PaymentActors.Node.Tests.Harness;
+
+namespace PaymentActors.Node.Tests.Http;
+
+/// <summary>POST /transactions over a real loopback socket against a real node process (embedded SQLite).</summary>
+public sealed class IngestEndpointTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pa-http-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly int _httpPort = RepoPaths.FreeTcpPort();
+    private Process _node = null!;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(1) };
+
+    public async Task InitializeAsync()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
+                     "--data-dir", _directory, "--max-ingest-requests", "1" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        _node = Process.Start(info)!;
+        _node.OutputDataReceived += (_, _) => { };
+        _node.ErrorDataReceived += (_, _) => { };
+        _node.BeginOutputReadLine();
+        _node.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var cluster = await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster");
+                if (cluster.Contains("\"Up\""))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the node did not come up");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _node.Kill(entireProcessTree: true);
+        await _node.WaitForExitAsync();
+        _http.Dispose();
+        try
+        {
+            Directory.Delete(_directory, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class SlowContent(TaskCompletionSource release, string firstLine) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(firstLine));
+            await stream.FlushAsync();
+            await release.Task; // the body stays open: the request keeps its slot
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Each_record_gets_its_outcome_and_a_saturated_node_answers_429_with_retry_after()
+    {
+        var body = string.Join("\n",
+            """{"id":"h1","account":"H1","type":"CASH_IN","amount":"10.00","currency":"EUR"}""",
+            """{"id":"h2","account":"H1","type":"PAYMENT","amount":"1.234","currency":"EUR"}""",
+            "not json",
+            """{"id":"h1","account":"H1","type":"CASH_IN","amount":"10.00","currency":"EUR"}""",
+            """{"id":"h3","account":"H1","type":"PAYMENT","amount":"3","currency":"EUR","counterparty":"M1","timestamp":"2026-01-01T10:00:00Z"}""") + "\n";
+        var response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var byLine = lines.Where(l => l.TryGetProperty("line", out _)).ToDictionary(l => l.GetProperty("line").GetInt64());
+        Assert.Equal("Approved", byLine[1].GetProperty("status").GetString());
+        Assert.Equal("amount", byLine[2].GetProperty("field").GetString());
+        Assert.Equal("line", byLine[3].GetProperty("field").GetString());
+        Assert.True(byLine[4].GetProperty("duplicate").GetBoolean());
+        Assert.Equal(700, byLine[5].GetProperty("balanceAfterMinor").GetInt64());
+        var summary = lines[^1].GetProperty("summary");
+        Assert.Equal(5, summary.GetProperty("read").GetInt64());
+        Assert.Equal(2, summary.GetProperty("accepted").GetInt64());
+        Assert.Equal(2, summary.GetProperty("rejected").GetInt64());
+        Assert.Equal(1, summary.GetProperty("duplicates").GetInt64());
+
+        // Saturation: one slot (--max-ingest-requests 1) held by a request whose body is still arriving.
+        var release = new TaskCompletionSource();
+        var slow = _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions",
+            new SlowContent(release, """{"id":"s1","account":"H2","type":"CASH_IN","amount":"1","currency":"EUR"}""" + "\n"));
+        HttpResponseMessage? rejected = null;
+        for (var attempt = 0; attempt < 100 && rejected?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
+        {
+            rejected = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, rejected!.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), rejected.Headers.RetryAfter?.Delta);
+        release.SetResult();
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+
+        // The slot is free again.
+        var after = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+}
