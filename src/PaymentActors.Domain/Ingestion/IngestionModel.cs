@@ -36,7 +36,11 @@ public sealed record NormalisedTransaction(
     FilledFields Filled,
     int? Step = null,
     bool? IsFraud = null,
-    bool? IsFlaggedFraud = null);
+    bool? IsFlaggedFraud = null)
+{
+    /// <summary>PaySim: a debit above the reported old balance (an inconsistency of the data set, not a risk signal).</summary>
+    public bool ReportedBalanceTooLow { get; init; }
+}
 
 public enum ParseKind
 {

@@ -152,12 +152,16 @@ public sealed class PaySimParser(IngestionOptions options) : IRecordParser
 
         var origin = span[cols[3]].ToString();
         var destination = span[cols[6]].ToString();
-        // CASH_IN credits the customer (nameOrig): PaySim's origin is the account the cash lands in.
-        var opening = type.IsCredit() ? oldBalance : Math.Max(oldBalance, amount);
+        // An account first seen opens with PaySim's reported old balance. PaySim's balances are inconsistent by
+        // design: a debit above the reported balance is marked, and a replay gives imported accounts an import
+        // overdraft (AccountPolicy) so such rows are not declined for funds; they are reported separately.
+        var opening = oldBalance;
+        var inconsistent = !type.IsCredit() && amount > oldBalance;
         var time = options.PaySimEpoch.ToUnixTimeMilliseconds() + (step - 1) * 3_600_000L;
         var request = new TransactionRequest(RecordRules.DerivedId("ps", record), origin, type, amount, cur.Code,
             destination.Length > 0 ? destination : null, time, opening);
-        return RecordRules.Finish(record, options, request, FilledFields.TransactionId | FilledFields.Currency, step, isFraud, isFlagged);
+        var result = RecordRules.Finish(record, options, request, FilledFields.TransactionId | FilledFields.Currency, step, isFraud, isFlagged);
+        return inconsistent && result.Transaction is { } t ? ParseResult.Ok(t with { ReportedBalanceTooLow = true }) : result;
     }
 
     private static bool? ParseFlag(ReadOnlySpan<char> s) => s.SequenceEqual("1") ? true : s.SequenceEqual("0") ? false : null;

@@ -37,12 +37,15 @@ public sealed class ParserTests
     }
 
     [Fact]
-    public void A_debit_above_the_reported_balance_opens_the_account_with_enough_to_cover_it()
+    public void An_account_opens_with_the_reported_balance_and_a_debit_above_it_is_marked_inconsistent()
     {
         var r = PaySim("3,CASH_OUT,500.00,C1,100.00,0.0,C2,0.0,0.0,0,0").Transaction!;
-        Assert.Equal(50_000, r.Request.OpeningBalanceMinor);
+        Assert.Equal(10_000, r.Request.OpeningBalanceMinor);
+        Assert.True(r.ReportedBalanceTooLow);
+        Assert.False(PaySim("3,CASH_OUT,50.00,C1,100.00,0.0,C2,0.0,0.0,0,0").Transaction!.ReportedBalanceTooLow);
         var credit = PaySim("3,CASH_IN,500.00,C1,100.00,600.0,C2,0.0,0.0,0,0").Transaction!;
         Assert.Equal(10_000, credit.Request.OpeningBalanceMinor);
+        Assert.False(credit.ReportedBalanceTooLow);
     }
 
     [Fact]
