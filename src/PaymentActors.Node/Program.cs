@@ -23,6 +23,7 @@ public static class Program
                 "node" => await NodeVerb.RunAsync(rest),
                 "demo" => await DemoVerb.RunAsync(rest),
                 "ingest" => await IngestVerb.RunAsync(rest),
+                "evaluate-risk" => await EvaluateRiskVerb.RunAsync(rest),
                 "submit" => await ClientVerbs.SubmitAsync(rest),
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
@@ -43,7 +44,8 @@ public static class Program
           demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
                    [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE]
           ingest   --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]   send a file to a running node
-          node     run a cluster node until stopped (Ctrl+C)
+          evaluate-risk --file PATH --format paysim [--decisions-out FILE] [--rules FILE]   score risk decisions against PaySim labels
+          node     run a cluster node until stopped (Ctrl+C) [--rules FILE]
                    --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR
                    --sqlite-durability normal|full --config FILE.hocon --http-port N

@@ -22,7 +22,8 @@ public static class FileIngestion
         IngestionCounters counters,
         DeadLetterWriter? deadLetters,
         CancellationToken cancellationToken = default,
-        bool endWindowsAtEnd = false)
+        bool endWindowsAtEnd = false,
+        Action<IngestOutcome>? onOutcome = null)
     {
         var offsets = system.ActorOf(IngestionOffsetActor.Props(IngestionPipeline.SourceKey(path)));
         try
@@ -35,6 +36,7 @@ public static class FileIngestion
                 .Via(IngestionPipeline.Graph(accountRegion, delivery, counters, deadLetters, windows?.Input, boundedInput: endWindowsAtEnd))
                 .Select(o =>
                 {
+                    onOutcome?.Invoke(o);
                     maxEventTime = Math.Max(maxEventTime, o.Transaction.Request.EventTimeMs);
                     return o.Position;
                 })

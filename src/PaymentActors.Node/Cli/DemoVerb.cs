@@ -14,6 +14,7 @@ using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain;
 using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Risk;
 using PaymentActors.Node.Hosting;
 using PaymentActors.Protocol.Analytics;
 using Spectre.Console;
@@ -28,7 +29,7 @@ public static class DemoVerb
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db"], ["--json", "--no-progress"]);
+        var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db", "--rules"], ["--json", "--no-progress"]);
         var json = switches.Contains("--json");
         var file = options.GetValueOrDefault("--file") ?? BundledSample();
         if (!File.Exists(file))
@@ -61,14 +62,20 @@ public static class DemoVerb
             SqliteDurability = options.GetValueOrDefault("--sqlite-durability") == "full" ? SqliteDurability.Full : SqliteDurability.Normal,
             WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
             Windows = WindowSettings.Default with { IdleTimeout = TimeSpan.FromMilliseconds(500) },
+            // PaySim's balances are inconsistent by design: imported accounts get an import overdraft (docs/RISK.md).
+            Accounts = format == InputFormat.PaySim
+                ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
+                : AccountActorSettings.Default,
             ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
         var nodeWindows = new NodeWindows();
+        var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
+        var alerts = new AlertTally();
         using var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, RiskRulesHolder.None(), nodeWindows)))
+            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk, nodeWindows)))
             .Build();
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -80,7 +87,7 @@ public static class DemoVerb
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
         var stopwatch = Stopwatch.StartNew();
         var run = FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
-            endWindowsAtEnd: true);
+            endWindowsAtEnd: true, onOutcome: alerts.Add);
         await ShowProgressAsync(run, counters, file, !json && !switches.Contains("--no-progress") && !Console.IsOutputRedirected);
         var result = await run;
         var elapsed = stopwatch.Elapsed;
@@ -89,6 +96,7 @@ public static class DemoVerb
         await host.StopAsync();
 
         PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
+        alerts.Print();
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -108,6 +116,9 @@ public static class DemoVerb
                 deadLetters = Path.GetFullPath(deadLetterPath),
                 dataDirectory = Path.GetFullPath(dataDir),
                 windowResults = windows.Count,
+                alerts = alerts.Flagged + alerts.RiskDeclined,
+                alertsByRule = alerts.ByRule,
+                paysimBalanceInconsistencies = alerts.Inconsistent,
             }));
         }
 
@@ -254,6 +265,60 @@ public static class DemoVerb
         var decisions = windows.Where(w => w.Window == "hourly" && w.Key.StartsWith("decision:", StringComparison.Ordinal))
             .GroupBy(w => w.Key.Split('/')[0]["decision:".Length..]).Select(g => $"{g.Key} {g.Sum(w => w.Count):N0}");
         console.MarkupLine($"decisions in the hourly windows: {string.Join(", ", decisions)}; {windows.Count:N0} window results (JSON Lines and SQL table in the data directory)");
+    }
+
+    /// <summary>Risk alerts of a run: flagged and risk-declined decisions by rule; PaySim balance inconsistencies apart.</summary>
+    private sealed class AlertTally
+    {
+        private readonly Lock _gate = new();
+
+        public long Flagged { get; private set; }
+        public long RiskDeclined { get; private set; }
+        public long Inconsistent { get; private set; }
+        public SortedDictionary<string, long> ByRule { get; } = new(StringComparer.Ordinal);
+
+        public void Add(IngestOutcome o)
+        {
+            lock (_gate)
+            {
+                if (o.Transaction.ReportedBalanceTooLow && !o.Outcome.IsDuplicate)
+                {
+                    Inconsistent++;
+                }
+
+                var isAlert = o.Outcome.Status == Domain.Accounts.TransactionStatus.Flagged
+                    || o.Outcome is { Status: Domain.Accounts.TransactionStatus.Declined, Code: Domain.Accounts.RejectCode.RiskDeclined };
+                if (!isAlert || o.Outcome.IsDuplicate)
+                {
+                    return;
+                }
+
+                if (o.Outcome.Status == Domain.Accounts.TransactionStatus.Flagged)
+                {
+                    Flagged++;
+                }
+                else
+                {
+                    RiskDeclined++;
+                }
+
+                foreach (var hit in o.Outcome.Rules)
+                {
+                    ByRule[hit.RuleId] = ByRule.GetValueOrDefault(hit.RuleId) + 1;
+                }
+            }
+        }
+
+        public void Print()
+        {
+            var console = AnsiConsole.Console;
+            console.MarkupLine($"[bold]risk alerts[/]: {Flagged:N0} flagged, {RiskDeclined:N0} declined by risk" +
+                (ByRule.Count > 0 ? " — " + Markup.Escape(string.Join(", ", ByRule.Select(kv => $"{kv.Key} {kv.Value:N0}"))) : ""));
+            if (Inconsistent > 0)
+            {
+                console.MarkupLine($"PaySim balance inconsistencies (debit above the reported balance; not declined, not alerts): {Inconsistent:N0}");
+            }
+        }
     }
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ public static class NodeVerb
         var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
         var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, RiskRulesHolder.None(), httpPort, maxIngest);
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync();
         return 0;

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PaymentActors.Cluster.Accounts;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Ingestion;
+using PaymentActors.Cluster.Risk;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Risk;
+using PaymentActors.Node.Hosting;
+
+namespace PaymentActors.Node.Cli;
+
+/// <summary>
+/// <c>evaluate-risk --file PATH --format paysim [--decisions-out FILE] [--rules FILE]</c>: the file goes through the
+/// real pipeline on a single node (embedded SQLite); the labels are kept aside by the parser and never reach
+/// the accounts or the rules. Decisions (flag or decline = positive) are scored against the labels; the
+/// last line is one JSON object with tp, fp, fn, tn, precision, recall and PaySim's own rule as baselineRecall.
+/// </summary>
+public static class EvaluateRiskVerb
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (options, _) = CliArgs.Parse(args, ["--file", "--format", "--decisions-out", "--rules", "--data-dir"]);
+        var file = options.GetValueOrDefault("--file") ?? throw new CliException("--file: required");
+        if (!File.Exists(file))
+        {
+            throw new CliException($"--file: '{file}' does not exist");
+        }
+
+        if ((options.GetValueOrDefault("--format") ?? "paysim") != "paysim")
+        {
+            throw new CliException("--format: only paysim carries fraud labels");
+        }
+
+        var dataDir = options.GetValueOrDefault("--data-dir") ?? Path.Combine(Path.GetTempPath(), "paymentactors-evaluate-" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = new PaymentsNodeSettings
+        {
+            Port = 0,
+            Database = DatabaseKind.Sqlite,
+            DataDirectory = dataDir,
+            Accounts = AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy },
+            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
+        };
+        var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
+        using var host = new HostBuilder()
+            .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk)))
+            .Build();
+        await host.StartAsync();
+        var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();
+        var decisions = new ConcurrentQueue<(NormalisedTransaction Transaction, TransactionOutcome Outcome)>();
+        var counters = new IngestionCounters();
+        await FileIngestion.RunAsync(host.Services.GetRequiredService<ActorSystem>(), region, null, file, InputFormat.PaySim, new IngestionOptions(),
+            DeliverySettings.Default, counters, null, onOutcome: o => decisions.Enqueue((o.Transaction, o.Outcome)));
+        await host.StopAsync();
+
+        static bool Positive(TransactionOutcome o) =>
+            o.Status == TransactionStatus.Flagged || o is { Status: TransactionStatus.Declined, Code: RejectCode.RiskDeclined };
+
+        if (options.GetValueOrDefault("--decisions-out") is { } decisionsOut)
+        {
+            await using var writer = new StreamWriter(decisionsOut);
+            foreach (var (t, o) in decisions.OrderBy(d => d.Transaction.Line))
+            {
+                var decision = o.Status == TransactionStatus.Flagged ? "flag" : Positive(o) ? "decline" : "approve";
+                await writer.WriteLineAsync(JsonSerializer.Serialize(new { id = t.Request.TransactionId, decision, rules = o.Rules.Select(r => $"{r.RuleId}@{r.Version}") }));
+            }
+        }
+
+        var result = RiskEvaluationResult.From(decisions.Select(d => (Positive(d.Outcome), d.Transaction.IsFraud == true, d.Transaction.IsFlaggedFraud == true)));
+        Console.WriteLine($"{decisions.Count:N0} transactions decided by rule set v{risk.Current switch { RuleSet r => r.Version, _ => 0 }}; " +
+                          $"{counters.Rejected:N0} rejected before deciding");
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        try
+        {
+            if (options.GetValueOrDefault("--data-dir") is null)
+            {
+                Directory.Delete(dataDir, true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
+    }
+}
