@@ -12,7 +12,7 @@ namespace PaymentActors.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] All = ["limits", "memory", "durable-sqlite", "cold-start"];
+    private static readonly string[] All = ["limits", "ingest", "windows", "memory", "durable-sqlite", "cold-start"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -37,6 +37,8 @@ public static class Program
             var result = scenario switch
             {
                 "limits" => Limits(quick),
+                "ingest" => StageScenarios.Ingest(Sample(), quick),
+                "windows" => StageScenarios.Windows(quick),
                 "memory" => await Ledger("memory", DatabaseKind.Memory, quick),
                 "durable-sqlite" => await Ledger("durable-sqlite", DatabaseKind.Sqlite, quick),
                 "cold-start" => await ColdStart(quick),
@@ -58,6 +60,20 @@ public static class Program
         }
 
         return 0;
+    }
+
+    private static string Sample()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "samples", "paysim-10k.csv");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("samples/paysim-10k.csv not found above the benchmark binaries");
     }
 
     private static string WorkDirectory => Path.Combine(Path.GetTempPath(), "paymentactors-bench");
