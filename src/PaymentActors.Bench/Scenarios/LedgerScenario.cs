@@ -7,6 +7,7 @@ using PaymentActors.Bench.Harness;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Ingestion;
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Transactions;
 
 namespace PaymentActors.Bench.Scenarios;
@@ -68,13 +69,13 @@ public static class LedgerScenario
     public static IEnumerable<TransactionRequest> Requests(int seed, int count, int accounts, AccountChoice choice, string idPrefix)
     {
         var random = new Random(seed);
-        var zipf = choice == AccountChoice.Zipf ? ZipfTable(accounts, 1.1) : null;
+        var zipf = choice == AccountChoice.Zipf ? Zipf.Table(accounts, 1.1) : null;
         for (var i = 0; i < count; i++)
         {
             var account = choice switch
             {
                 AccountChoice.Sequential => i % accounts,
-                AccountChoice.Zipf => Sample(zipf!, random.NextDouble()),
+                AccountChoice.Zipf => Zipf.Sample(zipf!, random.NextDouble()),
                 _ => random.Next(accounts),
             };
             var credit = i < accounts || (i & 3) != 0;
@@ -82,29 +83,5 @@ public static class LedgerScenario
                 credit ? 10_000 + random.Next(90_000) : 1 + random.Next(5_000), "USD", credit ? null : "M1", 1_767_225_600_000 + i,
                 OpeningBalanceMinor: 1_000_000);
         }
-    }
-
-    private static double[] ZipfTable(int n, double s)
-    {
-        var cumulative = new double[n];
-        double sum = 0;
-        for (var k = 0; k < n; k++)
-        {
-            sum += 1.0 / Math.Pow(k + 1, s);
-            cumulative[k] = sum;
-        }
-
-        for (var k = 0; k < n; k++)
-        {
-            cumulative[k] /= sum;
-        }
-
-        return cumulative;
-    }
-
-    private static int Sample(double[] cumulative, double u)
-    {
-        var index = Array.BinarySearch(cumulative, u);
-        return index >= 0 ? index : Math.Min(~index, cumulative.Length - 1);
     }
 }

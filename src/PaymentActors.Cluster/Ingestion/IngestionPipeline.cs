@@ -175,38 +175,23 @@ public static class IngestionPipeline
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var reader = new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var line = new StringBuilder();
-        long number = 0;
-        var overflow = false;
+        var lines = new LineAssembler(source, maxLineLength);
         var buffer = new char[1 << 14];
         int read;
         while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
         {
             for (var i = 0; i < read; i++)
             {
-                var ch = buffer[i];
-                if (ch == '\n')
+                if (lines.Push(buffer[i], out var record))
                 {
-                    number++;
-                    yield return new RawRecord(source, number, overflow ? line.Append('…').ToString() : line.ToString());
-                    line.Clear();
-                    overflow = false;
-                }
-                else if (line.Length <= maxLineLength)
-                {
-                    line.Append(ch);
-                }
-                else
-                {
-                    overflow = true;
+                    yield return record;
                 }
             }
         }
 
-        if (line.Length > 0 || overflow)
+        if (lines.Finish(out var last))
         {
-            number++;
-            yield return new RawRecord(source, number, overflow ? line.Append('…').ToString() : line.ToString());
+            yield return last;
         }
     }
 
@@ -214,38 +199,68 @@ public static class IngestionPipeline
     public static IEnumerable<RawRecord> ReadLines(string path, int maxLineLength)
     {
         using var reader = new StreamReader(path, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var line = new StringBuilder();
-        long number = 0;
-        var overflow = false;
+        var lines = new LineAssembler(path, maxLineLength);
         var buffer = new char[1 << 16];
         int read;
         while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
         {
             for (var i = 0; i < read; i++)
             {
-                var ch = buffer[i];
-                if (ch == '\n')
+                if (lines.Push(buffer[i], out var record))
                 {
-                    number++;
-                    yield return new RawRecord(path, number, overflow ? line.Append('…').ToString() : line.ToString());
-                    line.Clear();
-                    overflow = false;
-                }
-                else if (line.Length <= maxLineLength)
-                {
-                    line.Append(ch);
-                }
-                else
-                {
-                    overflow = true; // keep counting the line, stop storing it
+                    yield return record;
                 }
             }
         }
 
-        if (line.Length > 0 || overflow)
+        if (lines.Finish(out var last))
         {
-            number++;
-            yield return new RawRecord(path, number, overflow ? line.Append('…').ToString() : line.ToString());
+            yield return last;
+        }
+    }
+
+    /// <summary>Assembles characters into numbered lines; past the limit a line is counted but no longer stored.</summary>
+    private sealed class LineAssembler(string source, int maxLineLength)
+    {
+        private readonly StringBuilder _line = new();
+        private long _number;
+        private bool _overflow;
+
+        public bool Push(char ch, out RawRecord record)
+        {
+            if (ch == '\n')
+            {
+                record = Take();
+                return true;
+            }
+
+            if (_line.Length <= maxLineLength)
+            {
+                _line.Append(ch);
+            }
+            else
+            {
+                _overflow = true;
+            }
+
+            record = default;
+            return false;
+        }
+
+        public bool Finish(out RawRecord record)
+        {
+            var pending = _line.Length > 0 || _overflow;
+            record = pending ? Take() : default;
+            return pending;
+        }
+
+        private RawRecord Take()
+        {
+            _number++;
+            var record = new RawRecord(source, _number, _overflow ? _line.Append('…').ToString() : _line.ToString());
+            _line.Clear();
+            _overflow = false;
+            return record;
         }
     }
 

@@ -74,6 +74,32 @@ internal static class RecordRules
     }
 
     public static string TrimCr(string text) => text.Length > 0 && text[^1] == '\r' ? text[..^1] : text;
+
+    /// <summary>The line checks every text format shares: length, CR, blank (skipped), garbage characters.</summary>
+    public static bool TryPrepare(RawRecord record, IngestionOptions options, out string text, out ParseResult early)
+    {
+        text = "";
+        if (TooLong(record, options, out early))
+        {
+            return false;
+        }
+
+        text = TrimCr(record.Text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            early = ParseResult.Skip;
+            return false;
+        }
+
+        if (HasGarbage(text, out var garbage))
+        {
+            early = ParseResult.Reject(record, "line", "line: " + garbage);
+            return false;
+        }
+
+        early = default;
+        return true;
+    }
 }
 
 /// <summary>
@@ -175,20 +201,9 @@ public sealed class JsonLinesParser(IngestionOptions options) : IRecordParser
 {
     public ParseResult Parse(RawRecord record)
     {
-        if (RecordRules.TooLong(record, options, out var tooLong))
+        if (!RecordRules.TryPrepare(record, options, out var text, out var early))
         {
-            return tooLong;
-        }
-
-        var text = RecordRules.TrimCr(record.Text);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return ParseResult.Skip;
-        }
-
-        if (RecordRules.HasGarbage(text, out var garbage))
-        {
-            return ParseResult.Reject(record, "line", "line: " + garbage);
+            return early;
         }
 
         JsonDocument document;
@@ -380,20 +395,9 @@ public sealed class CsvParser(IngestionOptions options) : IRecordParser
 
     public ParseResult Parse(RawRecord record)
     {
-        if (RecordRules.TooLong(record, options, out var tooLong))
+        if (!RecordRules.TryPrepare(record, options, out var text, out var early))
         {
-            return tooLong;
-        }
-
-        var text = RecordRules.TrimCr(record.Text);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return ParseResult.Skip;
-        }
-
-        if (RecordRules.HasGarbage(text, out var garbage))
-        {
-            return ParseResult.Reject(record, "line", "line: " + garbage);
+            return early;
         }
 
         if (!TrySplit(text, out var fields, out var error))

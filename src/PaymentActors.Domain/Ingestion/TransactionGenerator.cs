@@ -27,7 +27,7 @@ public sealed class TransactionGenerator(int seed, GeneratorOptions options)
     public IEnumerable<NormalisedTransaction> Generate(long count)
     {
         var random = new Random(seed);
-        var zipf = options.Skew == AccountSkew.Zipf ? ZipfTable(options.Accounts, options.ZipfExponent) : null;
+        var zipf = options.Skew == AccountSkew.Zipf ? Zipf.Table(options.Accounts, options.ZipfExponent) : null;
         var time = options.StartMs;
         var source = $"generator:{seed}";
         long n = 0;
@@ -82,8 +82,7 @@ public sealed class TransactionGenerator(int seed, GeneratorOptions options)
             return random.Next(options.Accounts);
         }
 
-        var index = Array.BinarySearch(zipf, random.NextDouble());
-        return index >= 0 ? index : Math.Min(~index, zipf.Length - 1);
+        return Zipf.Sample(zipf, random.NextDouble());
     }
 
     /// <summary>Log-normal amount in minor units (e^mu ≈ the median in major units), at least 1.</summary>
@@ -96,7 +95,12 @@ public sealed class TransactionGenerator(int seed, GeneratorOptions options)
         return Math.Max(1, (long)Math.Min(1e12, Math.Exp(mu + sigma * normal) * 100));
     }
 
-    private static double[] ZipfTable(int n, double s)
+}
+
+/// <summary>Zipf(s) over 0..n−1 by inverse transform on a cumulative table: rank 0 is the most frequent.</summary>
+public static class Zipf
+{
+    public static double[] Table(int n, double s)
     {
         var cumulative = new double[n];
         double sum = 0;
@@ -112,5 +116,12 @@ public sealed class TransactionGenerator(int seed, GeneratorOptions options)
         }
 
         return cumulative;
+    }
+
+    /// <summary>The rank for a uniform draw <paramref name="u"/> in [0, 1).</summary>
+    public static int Sample(double[] cumulative, double u)
+    {
+        var index = Array.BinarySearch(cumulative, u);
+        return index >= 0 ? index : Math.Min(~index, cumulative.Length - 1);
     }
 }
