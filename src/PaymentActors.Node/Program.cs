@@ -42,7 +42,8 @@ public static class Program
         usage: paymentactors VERB [options]
 
           demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
-                   [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE]
+                   [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE] [--rules FILE]
+                   [--generate N [--accounts K] [--seed S] [--rate PER_S] [--fraud-rate F] [--zipf]]   the seeded generator instead of a file
           ingest   --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]   send a file to a running node
           evaluate-risk --file PATH --format paysim [--decisions-out FILE] [--rules FILE]   score risk decisions against PaySim labels
           node     run a cluster node until stopped (Ctrl+C) [--rules FILE]

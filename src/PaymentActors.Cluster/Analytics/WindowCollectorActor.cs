@@ -20,17 +20,17 @@ public sealed class WindowCollector;
 public sealed class WindowCollectorActor : ReceivePersistentActor
 {
     public const string PersistenceIdValue = "window-collector";
-    public const int MaxResults = 2_000;
+    public const int DefaultMaxResults = 2_000;
     private readonly IReadOnlyList<IWindowResultSink> _sinks;
     private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private WindowCollectorState _state = new();
     private long _eventsSinceSnapshot;
 
-    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500) =>
-        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery));
+    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults) =>
+        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery, maxResults));
 
-    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery)
+    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery, int maxResults)
     {
         _sinks = sinks;
         _snapshotEvery = snapshotEvery;
@@ -60,8 +60,8 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
                 Record(new SourceRetired(source));
             }
         });
-        // At most MaxResults per answer (a remote message must fit a frame): narrow by window, key or time to see more.
-        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Take(MaxResults).ToList())));
+        // At most maxResults per answer (a remote message must fit a frame): narrow by window, key or time to see more.
+        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Take(maxResults).ToList())));
         Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
             _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));

@@ -69,7 +69,7 @@ public static class PaymentsHosting
                 })
             .WithSingleton<WindowCollector>(
                 "window-collector",
-                (_, _, resolver) => WindowCollectorActor.Props(WindowSinks(settings)),
+                (_, _, resolver) => WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows));

@@ -46,6 +46,9 @@ public sealed record PaymentsNodeSettings
 
     public Analytics.WindowSettings Windows { get; init; } = Analytics.WindowSettings.Default;
 
+    /// <summary>Window results per query answer: a remote answer must fit a remoting frame.</summary>
+    public int MaxWindowResultsPerQuery { get; init; } = Analytics.WindowCollectorActor.DefaultMaxResults;
+
     /// <summary>JSON Lines output of final window results (null: none); the SQL table is always written.</summary>
     public string? WindowResultsFile { get; init; }
 

@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -11,7 +12,7 @@ public sealed record FileIngestionResult(long StartOffset, long CommittedOffset,
 /// <summary>Runs one file through the ingestion graph, resuming after the source's committed offset.</summary>
 public static class FileIngestion
 {
-    public static async Task<FileIngestionResult> RunAsync(
+    public static Task<FileIngestionResult> RunAsync(
         ActorSystem system,
         IActorRef accountRegion,
         NodeWindows? windows,
@@ -23,15 +24,44 @@ public static class FileIngestion
         DeadLetterWriter? deadLetters,
         CancellationToken cancellationToken = default,
         bool endWindowsAtEnd = false,
+        Action<IngestOutcome>? onOutcome = null) =>
+        RunSourceAsync(system, accountRegion, windows, IngestionPipeline.SourceKey(path),
+            Source.From(IngestionPipeline.FileItems(path, format, options)), delivery, counters, deadLetters, cancellationToken, endWindowsAtEnd, onOutcome);
+
+    /// <summary>
+    /// The seeded generator as a source of items, at most <paramref name="ratePerSecond"/> a second (0: as
+    /// fast as the accounts take them). Same seed, same records, same positions: resumable like a file.
+    /// </summary>
+    public static Source<IngestItem, NotUsed> GeneratorItems(int seed, long count, GeneratorOptions options, int ratePerSecond)
+    {
+        var source = Source.From(new TransactionGenerator(seed, options).Generate(count))
+            .Select(t => new IngestItem(t.Line, new RawRecord(t.Source, t.Line, t.Request.TransactionId), ParseResult.Ok(t)));
+        return ratePerSecond > 0
+            ? source.Throttle(ratePerSecond, TimeSpan.FromSeconds(1), Math.Max(1, ratePerSecond / 10), ThrottleMode.Shaping)
+            : source;
+    }
+
+    /// <summary>Runs any source of items through the ingestion graph, resuming after the source's committed offset.</summary>
+    public static async Task<FileIngestionResult> RunSourceAsync(
+        ActorSystem system,
+        IActorRef accountRegion,
+        NodeWindows? windows,
+        string sourceKey,
+        Source<IngestItem, NotUsed> items,
+        DeliverySettings delivery,
+        IngestionCounters counters,
+        DeadLetterWriter? deadLetters,
+        CancellationToken cancellationToken = default,
+        bool endWindowsAtEnd = false,
         Action<IngestOutcome>? onOutcome = null)
     {
-        var offsets = system.ActorOf(IngestionOffsetActor.Props(IngestionPipeline.SourceKey(path)));
+        var offsets = system.ActorOf(IngestionOffsetActor.Props(sourceKey));
         try
         {
             var start = await offsets.Ask<long>(IngestionOffsetActor.GetOffset.Instance, TimeSpan.FromSeconds(30), cancellationToken);
             var maxEventTime = long.MinValue;
             var committed = start;
-            var (killSwitch, done) = Source.From(IngestionPipeline.FileItems(path, format, options))
+            var (killSwitch, done) = items
                 .Where(item => item.Position > start)
                 .Via(IngestionPipeline.Graph(accountRegion, delivery, counters, deadLetters, windows?.Input, boundedInput: endWindowsAtEnd))
                 .Select(o =>

@@ -63,9 +63,8 @@ public static class ClientVerbs
         var query = new Protocol.Analytics.GetWindowResults(options.GetValueOrDefault("--window"), options.GetValueOrDefault("--key"),
             Ms("--from", long.MinValue), Ms("--to", long.MaxValue));
         await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
-        var collector = await session.Registry.GetAsync<Cluster.Analytics.WindowCollector>();
-        var results = await collector.Ask<Protocol.Analytics.WindowResults>(query, TimeSpan.FromSeconds(20));
-        foreach (var r in results.Results)
+        var windows = new Cluster.Analytics.WindowsClient(await session.Registry.GetAsync<Cluster.Analytics.WindowCollector>());
+        foreach (var r in await windows.GetResultsAsync(query.Window, query.KeyPrefix, query.FromMs, query.ToMs))
         {
             Console.WriteLine(Cluster.Analytics.WindowResultJson.ToJson(r));
         }

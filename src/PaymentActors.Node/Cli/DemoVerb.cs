@@ -29,15 +29,18 @@ public static class DemoVerb
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db", "--rules"], ["--json", "--no-progress"]);
+        var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db", "--rules",
+            "--generate", "--accounts", "--seed", "--rate", "--fraud-rate"], ["--json", "--no-progress", "--zipf"]);
         var json = switches.Contains("--json");
-        var file = options.GetValueOrDefault("--file") ?? BundledSample();
-        if (!File.Exists(file))
+        var generate = options.TryGetValue("--generate", out var n) ? long.TryParse(n, out var count) && count > 0 ? count
+            : throw new CliException($"--generate: '{n}' is not a positive count") : 0;
+        var file = generate > 0 ? $"generator:{options.GetValueOrDefault("--seed") ?? "1"}" : options.GetValueOrDefault("--file") ?? BundledSample();
+        if (generate == 0 && !File.Exists(file))
         {
             throw new CliException($"--file: '{file}' does not exist");
         }
 
-        var format = (options.GetValueOrDefault("--format") ?? GuessFormat(file)) switch
+        var format = (options.GetValueOrDefault("--format") ?? (generate > 0 ? "jsonl" : GuessFormat(file))) switch
         {
             "paysim" => InputFormat.PaySim,
             "csv" => InputFormat.Csv,
@@ -61,6 +64,7 @@ public static class DemoVerb
             DataDirectory = dataDir,
             SqliteDurability = options.GetValueOrDefault("--sqlite-durability") == "full" ? SqliteDurability.Full : SqliteDurability.Normal,
             WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
+            MaxWindowResultsPerQuery = int.MaxValue, // in-process: no remoting frame to fit
             Windows = WindowSettings.Default with { IdleTimeout = TimeSpan.FromMilliseconds(500) },
             // PaySim's balances are inconsistent by design: imported accounts get an import overdraft (docs/RISK.md).
             Accounts = format == InputFormat.PaySim
@@ -86,9 +90,17 @@ public static class DemoVerb
         var counters = new IngestionCounters();
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
         var stopwatch = Stopwatch.StartNew();
-        var run = FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
-            endWindowsAtEnd: true, onOutcome: alerts.Add);
-        await ShowProgressAsync(run, counters, file, !json && !switches.Contains("--no-progress") && !Console.IsOutputRedirected);
+        var run = generate > 0
+            ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file, FileIngestion.GeneratorItems(
+                    ParseInt(options, "--seed", 1), generate,
+                    new GeneratorOptions(Accounts: ParseInt(options, "--accounts", 10_000), Skew: switches.Contains("--zipf") ? AccountSkew.Zipf : AccountSkew.Uniform,
+                        FraudRate: double.TryParse(options.GetValueOrDefault("--fraud-rate") ?? "0", System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 0),
+                    ParseInt(options, "--rate", 0)),
+                DeliverySettings.Default, counters, deadLetters, endWindowsAtEnd: true, onOutcome: alerts.Add)
+            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
+                endWindowsAtEnd: true, onOutcome: alerts.Add);
+        await ShowProgressAsync(run, counters, generate > 0 ? generate : CountLines(file), Path.GetFileName(file),
+            !json && !switches.Contains("--no-progress") && !Console.IsOutputRedirected);
         var result = await run;
         var elapsed = stopwatch.Elapsed;
 
@@ -153,7 +165,12 @@ public static class DemoVerb
         return reader.ReadLine()?.StartsWith("step,type,amount", StringComparison.Ordinal) == true ? "paysim" : "csv";
     }
 
-    private static async Task ShowProgressAsync(Task run, IngestionCounters counters, string file, bool live)
+    private static int ParseInt(Dictionary<string, string> options, string flag, int fallback) =>
+        options.TryGetValue(flag, out var v) ? int.TryParse(v, out var i) && i >= 0 ? i : throw new CliException($"{flag}: '{v}' is not a non-negative integer") : fallback;
+
+    private static long CountLines(string file) => Math.Max(1, File.ReadLines(file).LongCount() - 1);
+
+    private static async Task ShowProgressAsync(Task run, IngestionCounters counters, long total, string name, bool live)
     {
         if (!live)
         {
@@ -165,14 +182,13 @@ public static class DemoVerb
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var total = Math.Max(1, File.ReadLines(file).LongCount() - 1);
                 var task = ctx.AddTask("replaying", maxValue: total);
                 var clock = Stopwatch.StartNew();
                 while (!run.IsCompleted)
                 {
                     var done = counters.Accepted + counters.Rejected + counters.Duplicates;
                     task.Value = done;
-                    task.Description = $"replaying {Path.GetFileName(file)}: {done:N0} ({done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):N0} records/s)";
+                    task.Description = $"replaying {name}: {done:N0} ({done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):N0} records/s)";
                     await Task.WhenAny(run, Task.Delay(100));
                 }
 
@@ -191,7 +207,7 @@ public static class DemoVerb
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var status = await collector.Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10));
+            var status = await new WindowsClient(collector).GetStatusAsync();
             if (status.MinWatermark >= maxEventTime && status.OpenWindows == 0)
             {
                 break;
@@ -200,8 +216,7 @@ public static class DemoVerb
             await Task.Delay(100);
         }
 
-        var results = await collector.Ask<WindowResults>(new GetWindowResults(null, null, long.MinValue, long.MaxValue), TimeSpan.FromSeconds(10));
-        return results.Results;
+        return await new WindowsClient(collector).GetResultsAsync();
     }
 
     private static void PrintSummary(string file, IngestionCounters c, TimeSpan elapsed, FileIngestionResult result, string deadLetters,
@@ -214,7 +229,7 @@ public static class DemoVerb
         }
 
         console.WriteLine();
-        var counts = new Table().Title($"[bold]{Markup.Escape(Path.GetFileName(file))}[/] in {elapsed.TotalSeconds:F1} s " +
+        var counts = new Table().Title($"[bold]{Markup.Escape(file.StartsWith("generator:", StringComparison.Ordinal) ? file : Path.GetFileName(file))}[/] in {elapsed.TotalSeconds:F1} s " +
                                        $"({c.Read / Math.Max(elapsed.TotalSeconds, 1e-3):N0} records/s)")
             .AddColumn("read").AddColumn("accepted").AddColumn("  approved").AddColumn("  flagged").AddColumn("  declined")
             .AddColumn("rejected").AddColumn("duplicates").AddColumn("identity");

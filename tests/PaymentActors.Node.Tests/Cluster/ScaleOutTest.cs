@@ -60,7 +60,7 @@ public sealed class ScaleOutTest(PostgresServer postgres, ITestOutputHelper outp
 
         Assert.True(shardsOnNew > 0, "the new node received no shard within a minute");
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
-        Assert.All(outcomes, o => Assert.Equal(TransactionStatus.Approved, o.Status));
+        Assert.All(outcomes, o => Assert.True(o.IsApplied, o.ToString())); // approved, or flagged by a risk rule and applied
 
         // Nothing lost: every approved credit is in the balances.
         var views = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => client.Client.GetAccountAsync($"S{i}")));
