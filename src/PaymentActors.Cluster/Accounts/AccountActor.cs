@@ -6,6 +6,7 @@ using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Cluster.Accounts;
 
@@ -28,6 +29,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _accountRegion;
     private readonly AccountActorSettings _settings;
     private readonly RiskRulesHolder _risk;
+    private readonly IActorRef? _alerts;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AccountState _durable;
     private AccountState _decided;
@@ -41,11 +43,12 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private long _eventsDurable;
     private readonly Queue<(long Ticket, IActorRef ReplyTo, object Reply)> _pendingReplies = new();
 
-    public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk) =>
-        Akka.Actor.Props.Create(() => new AccountActor(accountId, accountRegion, settings, risk));
+    public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts = null) =>
+        Akka.Actor.Props.Create(() => new AccountActor(accountId, accountRegion, settings, risk, alerts));
 
-    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk)
+    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts)
     {
+        _alerts = alerts;
         _accountId = accountId;
         _accountRegion = accountRegion;
         _settings = settings;
@@ -212,6 +215,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         _eventsInFlight--;
         _eventsDurable++;
         _durable.Apply(e);
+        PublishAlert(e);
         if (e is TransactionApproved { Type: TransactionType.Transfer } approved)
         {
             foreach (var pending in _durable.Outbox)
@@ -233,6 +237,23 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         }
 
         ReleaseReplies();
+    }
+
+    /// <summary>A flagged or risk-declined decision, once durable, goes to the cluster's alert collector.</summary>
+    private void PublishAlert(IAccountEvent e)
+    {
+        var alert = e switch
+        {
+            TransactionApproved { Flagged: true } a => new Alert(a.TransactionId, _accountId, a.Type, a.AmountMinor, _durable.Currency?.Code ?? "",
+                a.EventTimeMs, TransactionStatus.Flagged, a.Rules),
+            TransactionDeclined { Code: RejectCode.RiskDeclined } d => new Alert(d.TransactionId, _accountId, d.Type, d.AmountMinor,
+                _durable.Currency?.Code ?? "", d.EventTimeMs, TransactionStatus.Declined, d.Rules),
+            _ => null,
+        };
+        if (alert is not null)
+        {
+            _alerts?.Tell(new AlertRaised(alert));
+        }
     }
 
     private void SendCredit(PendingTransfer pending) =>

@@ -58,7 +58,8 @@ public static class PaymentsHosting
             .WithPaymentsPersistence(settings)
             .WithShardRegion<AccountRegion>(
                 AccountTypeName,
-                (_, registry, _) => accountId => AccountActor.Props(accountId, registry.Get<AccountRegion>(), settings.Accounts, risk),
+                (_, registry, _) => accountId => AccountActor.Props(accountId, registry.Get<AccountRegion>(), settings.Accounts, risk,
+                    registry.TryGet<AlertCollector>(out var alerts) ? alerts : null),
                 new AccountMessageExtractor(settings.ShardCount),
                 new ShardOptions
                 {
@@ -71,8 +72,16 @@ public static class PaymentsHosting
                 "window-collector",
                 (_, _, resolver) => WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery),
                 new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingleton<AlertCollector>(
+                "alert-collector",
+                (_, _, _) => AlertCollectorActor.Props(AlertSinks(settings)),
+                new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => RiskRulesAdminActor.Props(risk), new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
-                nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows));
+            {
+                nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
+                system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
+            });
 
         if (settings.Seeds.Count == 0)
         {
@@ -111,8 +120,13 @@ public static class PaymentsHosting
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount))
-            .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole });
+            .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingletonProxy<AlertCollector>("alert-collector", new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
     }
+
+    private static IReadOnlyList<IAlertSink> AlertSinks(PaymentsNodeSettings settings) =>
+        settings.AlertsFile is { Length: > 0 } file ? [new JsonLinesAlertSink(file)] : [];
 
     /// <summary>Window result outputs: JSON Lines in the data directory and a table in the journal's database.</summary>
     private static IReadOnlyList<IWindowResultSink> WindowSinks(PaymentsNodeSettings settings)

@@ -52,6 +52,9 @@ public sealed record PaymentsNodeSettings
     /// <summary>JSON Lines output of final window results (null: none); the SQL table is always written.</summary>
     public string? WindowResultsFile { get; init; }
 
+    /// <summary>JSON Lines output of alerts (null: none); the alert collector's journal always keeps them.</summary>
+    public string? AlertsFile { get; init; }
+
     /// <summary>Extra HOCON (highest priority), e.g. from <c>--config FILE</c>.</summary>
     public string? ExtraHocon { get; init; }
 

@@ -7,6 +7,7 @@ using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Ingestion;
+using PaymentActors.Protocol.Risk;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
 
@@ -60,6 +61,17 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     // Ingestion (persisted)
     internal const string IngestionOffsetCommittedManifest = "I1";
 
+    // Risk (replicated, remote, persisted by the alert collector)
+    internal const string RuleSetDocumentManifest = "K1";
+    internal const string PutRiskRuleManifest = "K2";
+    internal const string DisableRiskRuleManifest = "K3";
+    internal const string GetRiskRulesManifest = "K4";
+    internal const string RiskRulesReplyManifest = "K5";
+    internal const string AlertRaisedManifest = "A1";
+    internal const string GetAlertsManifest = "A2";
+    internal const string AlertsReplyManifest = "A3";
+    internal const string AlertsSnapshotManifest = "A4";
+
     public PaymentsSerializer(ExtendedActorSystem system) : base(system)
     {
     }
@@ -96,6 +108,15 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         ResultsEmitted => ResultsEmittedManifest,
         CollectorSnapshot => CollectorSnapshotManifest,
         IngestionOffsetCommitted => IngestionOffsetCommittedManifest,
+        RuleSetDocument => RuleSetDocumentManifest,
+        PutRiskRule => PutRiskRuleManifest,
+        DisableRiskRule => DisableRiskRuleManifest,
+        GetRiskRules => GetRiskRulesManifest,
+        RiskRulesReply => RiskRulesReplyManifest,
+        AlertRaised => AlertRaisedManifest,
+        GetAlerts => GetAlertsManifest,
+        AlertsReply => AlertsReplyManifest,
+        AlertsSnapshot => AlertsSnapshotManifest,
         _ => throw new ArgumentException($"{o.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(o)),
     };
 
@@ -214,6 +235,32 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             case IngestionOffsetCommitted m:
                 w.Long(m.Offset);
                 break;
+            case RuleSetDocument m:
+                w.Long(m.Version); w.String(m.Json);
+                break;
+            case PutRiskRule m:
+                w.String(m.RuleJson);
+                break;
+            case DisableRiskRule m:
+                w.String(m.RuleId);
+                break;
+            case GetRiskRules:
+                break;
+            case RiskRulesReply m:
+                w.Bool(m.Succeeded); w.NullableString(m.Error); w.Long(m.Version); w.String(m.Json);
+                break;
+            case AlertRaised m:
+                w.Alert(m.Alert);
+                break;
+            case GetAlerts m:
+                w.NullableString(m.AccountId); w.Long(m.FromMs); w.Long(m.ToMs); w.Int(m.Limit);
+                break;
+            case AlertsReply m:
+                w.List(m.Alerts, w.Alert); w.Long(m.Total);
+                break;
+            case AlertsSnapshot m:
+                w.List(m.Alerts, w.Alert); w.Long(m.Total);
+                break;
             default:
                 throw new ArgumentException($"{obj.GetType().FullName} is not bound to {nameof(PaymentsSerializer)}", nameof(obj));
         }
@@ -262,6 +309,15 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                     r.List(() => KeyValuePair.Create(r.String(), r.Stats())).ToDictionary(), r.Int(), r.Bool(), r.Bool() ? r.Result() : null)),
                 r.List(r.String)),
             IngestionOffsetCommittedManifest => new IngestionOffsetCommitted(r.Long()),
+            RuleSetDocumentManifest => new RuleSetDocument(r.Long(), r.String()),
+            PutRiskRuleManifest => new PutRiskRule(r.String()),
+            DisableRiskRuleManifest => new DisableRiskRule(r.String()),
+            GetRiskRulesManifest => GetRiskRules.Instance,
+            RiskRulesReplyManifest => new RiskRulesReply(r.Bool(), r.NullableString(), r.Long(), r.String()),
+            AlertRaisedManifest => new AlertRaised(r.Alert()),
+            GetAlertsManifest => new GetAlerts(r.NullableString(), r.Long(), r.Long(), r.Int()),
+            AlertsReplyManifest => new AlertsReply(r.List(r.Alert), r.Long()),
+            AlertsSnapshotManifest => new AlertsSnapshot(r.List(r.Alert), r.Long()),
             _ => throw new SerializationException($"manifest: '{manifest}' is unknown to {nameof(PaymentsSerializer)}"),
         };
     }
@@ -371,6 +427,12 @@ internal sealed class PayloadWriter
         Long(o.BalanceAfterMinor); NullableString(o.Currency); Rules(o.Rules);
     }
 
+    public void Alert(Alert a)
+    {
+        String(a.TransactionId); String(a.AccountId); Byte((byte)a.Type); Long(a.AmountMinor); String(a.Currency); Long(a.EventTimeMs);
+        Byte((byte)a.Status); Rules(a.Rules);
+    }
+
     public void Stats(AmountStatsState s)
     {
         Long(s.Count); Long(s.Sum); Long(s.Min); Long(s.Max);
@@ -459,6 +521,8 @@ internal sealed class PayloadReader(byte[] bytes)
 
     public TransactionOutcome Outcome() => new(String(), (TransactionStatus)Byte(), Bool(), (RejectCode)Byte(), NullableString(),
         Long(), NullableString(), Rules());
+
+    public Alert Alert() => new(String(), String(), (TransactionType)Byte(), Long(), String(), Long(), (TransactionStatus)Byte(), Rules());
 
     public AmountStatsState Stats()
     {

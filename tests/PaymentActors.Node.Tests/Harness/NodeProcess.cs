@@ -11,6 +11,34 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly string _logDirectory;
     private Process? _process;
     private int _starts;
+    private LogFile? _log;
+
+    /// <summary>Output of one incarnation; lines arriving after it is closed are dropped, never thrown on.</summary>
+    private sealed class LogFile(string path) : IDisposable
+    {
+        private readonly StreamWriter _writer = new(path) { AutoFlush = true };
+        private bool _closed;
+
+        public void Write(string line)
+        {
+            lock (_writer)
+            {
+                if (!_closed)
+                {
+                    _writer.WriteLine(line);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_writer)
+            {
+                _closed = true;
+                _writer.Dispose();
+            }
+        }
+    }
 
     public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory)
     {
@@ -52,12 +80,11 @@ public sealed class NodeProcess : IAsyncDisposable
 
         // Fast failure detection and downing for tests (production keeps the defaults in cluster-config).
         info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
-        var log = new StreamWriter(LogFile) { AutoFlush = true };
+        _log?.Dispose();
+        var log = _log = new LogFile(LogFile);
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        _process.Exited += (_, _) => { lock (log) log.Dispose(); };
-        _process.EnableRaisingEvents = true;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -139,5 +166,6 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         await StopGracefullyAsync(TimeSpan.FromSeconds(10));
         _process?.Dispose();
+        _log?.Dispose();
     }
 }
