@@ -11,10 +11,10 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly string _logDirectory;
     private Process? _process;
     private int _starts;
-    private LogFile? _log;
+    private NodeLog? _log;
 
     /// <summary>Output of one incarnation; lines arriving after it is closed are dropped, never thrown on.</summary>
-    private sealed class LogFile(string path) : IDisposable
+    private sealed class NodeLog(string path) : IDisposable
     {
         private readonly StreamWriter _writer = new(path) { AutoFlush = true };
         private bool _closed;
@@ -81,7 +81,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // Fast failure detection and downing for tests (production keeps the defaults in cluster-config).
         info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
         _log?.Dispose();
-        var log = _log = new LogFile(LogFile);
+        var log = _log = new NodeLog(LogFile);
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
