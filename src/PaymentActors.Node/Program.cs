@@ -27,6 +27,7 @@ public static class Program
                 "submit" => await ClientVerbs.SubmitAsync(rest),
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
+                "rules" => await ClientVerbs.RulesAsync(rest),
                 "replay-windows" => WindowReplayTool.Run(rest, Console.In, Console.Out, Console.Error),
                 _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
             };
@@ -51,7 +52,9 @@ public static class Program
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR
                    --sqlite-durability normal|full --config FILE.hocon --http-port N
           submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
-          query    account ID | windows [--window NAME] [--key PREFIX] [--from T] [--to T]   [--contact akka.tcp://payments@H:P]
+          query    account ID | windows [--window NAME] [--key PREFIX] [--from T] [--to T]
+                   | alerts [--account A] [--from T] [--to T] [--limit N]   [--contact akka.tcp://payments@H:P]
+          rules    list | put RULE.json | disable RULE_ID   [--contact ...]   change risk rules at runtime, cluster-wide
           status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
           replay-windows --window tumbling:SIZE|sliding:SIZE/SLIDE|session:GAP [--lateness L]
                    [--trigger accumulating|purging] [--late-output]   JSON Lines on stdin → firings on stdout

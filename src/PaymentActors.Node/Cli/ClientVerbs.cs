@@ -72,12 +72,77 @@ public static class ClientVerbs
         return 0;
     }
 
-    /// <summary>query account ID | query windows … [--contact ...]</summary>
+    private static async Task<Cluster.Risk.RiskClient> RiskClientAsync(ClientSession session) => new(
+        await session.Registry.GetAsync<Cluster.Risk.RiskRulesAdmin>(), await session.Registry.GetAsync<Cluster.Risk.AlertCollector>());
+
+    /// <summary>query alerts [--account A] [--from T] [--to T] [--limit N] [--contact ...]: newest first.</summary>
+    private static async Task<int> QueryAlertsAsync(string[] args)
+    {
+        var (options, _) = CliArgs.Parse(args, ["--account", "--from", "--to", "--limit", "--contact", "--host"]);
+        long Ms(string flag, long fallback) => options.TryGetValue(flag, out var v)
+            ? Domain.Ingestion.Timestamps.TryParse(v, out var ms) ? ms : throw new CliException($"{flag}: '{v}' is neither ISO-8601 nor Unix milliseconds")
+            : fallback;
+        var limit = NodeSettingsBinder.ParseInt(options.GetValueOrDefault("--limit"), "limit", 100);
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var reply = await (await RiskClientAsync(session)).GetAlertsAsync(options.GetValueOrDefault("--account"), Ms("--from", long.MinValue), Ms("--to", long.MaxValue), limit);
+        foreach (var a in reply.Alerts)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                id = a.TransactionId, account = a.AccountId, type = a.Type.ToWire(), amountMinor = a.AmountMinor, currency = a.Currency, eventTimeMs = a.EventTimeMs,
+                decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
+            }, Json));
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(new { alerts = reply.Alerts.Count, total = reply.Total }));
+        return 0;
+    }
+
+    /// <summary>rules list | rules put FILE.json | rules disable ID   [--contact ...]</summary>
+    public static async Task<int> RulesAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("list" or "put" or "disable") || (args[0] != "list" && args.Length < 2))
+        {
+            throw new CliException("rules: usage: rules list | rules put RULE.json | rules disable RULE_ID   [--contact akka.tcp://payments@H:P]");
+        }
+
+        var rest = args[0] == "list" ? args[1..] : args[2..];
+        var (options, _) = CliArgs.Parse(rest, ["--contact", "--host"]);
+        string? ruleJson = null;
+        if (args[0] == "put")
+        {
+            ruleJson = File.Exists(args[1]) ? await File.ReadAllTextAsync(args[1]) : args[1];
+        }
+
+        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var client = await RiskClientAsync(session);
+        var reply = args[0] switch
+        {
+            "list" => await client.GetRulesAsync(),
+            "put" => await client.PutRuleAsync(ruleJson!),
+            _ => await client.DisableRuleAsync(args[1]),
+        };
+        if (!reply.Succeeded)
+        {
+            await Console.Error.WriteLineAsync("error: " + reply.Error);
+            return 2;
+        }
+
+        Console.WriteLine(reply.Json);
+        return 0;
+    }
+
+    /// <summary>query account ID | query windows … | query alerts … [--contact ...]</summary>
     public static async Task<int> QueryAsync(string[] args)
     {
         if (args.Length >= 1 && args[0] == "windows")
         {
             return await QueryWindowsAsync(args[1..]);
+        }
+
+        if (args.Length >= 1 && args[0] == "alerts")
+        {
+            return await QueryAlertsAsync(args[1..]);
         }
 
         if (args.Length < 2 || args[0] != "account")

@@ -64,6 +64,7 @@ public static class DemoVerb
             DataDirectory = dataDir,
             SqliteDurability = options.GetValueOrDefault("--sqlite-durability") == "full" ? SqliteDurability.Full : SqliteDurability.Normal,
             WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
+            AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
             MaxWindowResultsPerQuery = int.MaxValue, // in-process: no remoting frame to fit
             Windows = WindowSettings.Default with { IdleTimeout = TimeSpan.FromMilliseconds(500) },
             // PaySim's balances are inconsistent by design: imported accounts get an import overdraft (docs/RISK.md).

@@ -117,6 +117,8 @@ public static class NodeSettingsBinder
                 var other => throw new CliException($"--sqlite-durability: '{other}' is not one of normal, full"),
             },
             ExtraHocon = extraHocon,
+            WindowResultsFile = Path.Combine(config["DataDir"] ?? settings.DataDirectory, "window-results.jsonl"),
+            AlertsFile = Path.Combine(config["DataDir"] ?? settings.DataDirectory, "alerts.jsonl"),
         };
     }
 

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Cluster.Risk;
+using PaymentActors.Protocol.Risk;
 using PaymentActors.Domain.Analytics;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
@@ -53,6 +55,22 @@ public static class HttpApi
             var results = await (await collector.GetAsync(ct)).Ask<WindowResults>(
                 new GetWindowResults(window, key, from ?? long.MinValue, to ?? long.MaxValue), TimeSpan.FromSeconds(10), ct);
             return Results.Ok(results.Results.Select(WindowResultView.Of));
+        });
+
+        app.MapGet("/alerts", async (string? account, long? from, long? to, int? limit, IRequiredActor<AlertCollector> alerts, CancellationToken ct) =>
+        {
+            var reply = await (await alerts.GetAsync(ct)).Ask<AlertsReply>(
+                new GetAlerts(account, from ?? long.MinValue, to ?? long.MaxValue, Math.Clamp(limit ?? 100, 1, 10_000)), TimeSpan.FromSeconds(10), ct);
+            return Results.Ok(new
+            {
+                total = reply.Total,
+                alerts = reply.Alerts.Select(a => new
+                {
+                    id = a.TransactionId, account = a.AccountId, type = a.Type.ToWire(), amountMinor = a.AmountMinor, currency = a.Currency,
+                    eventTimeMs = a.EventTimeMs, decision = a.Status == Domain.Accounts.TransactionStatus.Flagged ? "flag" : "decline",
+                    rules = a.Rules.Select(r => r.ToString()),
+                }),
+            });
         });
 
         app.MapGet("/windows/status", async (IRequiredActor<WindowCollector> collector, CancellationToken ct) =>

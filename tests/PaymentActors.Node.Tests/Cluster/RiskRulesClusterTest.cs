@@ -1,0 +1,100 @@
+using System.Text.Json;
+using PaymentActors.Cluster.Accounts;
+using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
+using PaymentActors.Node.Tests.Harness;
+
+namespace PaymentActors.Node.Tests.Cluster;
+
+/// <summary>A rule changed at runtime reaches every node; alerts and decisions survive a node restart.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class RiskRulesClusterTest(PostgresServer postgres)
+{
+    private static Task<ProcessResult> Cli(params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1));
+
+    [Fact]
+    public async Task A_runtime_rule_change_takes_effect_on_every_node_and_alerts_survive_a_restart()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(postgres, "risk_" + Guid.NewGuid().ToString("N")[..8], 2);
+        var contact = cluster.Nodes[0].Address;
+        var extractor = new AccountMessageExtractor();
+        // Accounts on many shards, so both nodes host some of them.
+        var accounts = Enumerable.Range(0, 12).Select(i => $"R{i}").ToList();
+        Assert.True(accounts.Select(a => extractor.ShardId(a)).Distinct().Count() > 6);
+
+        var malformed = await Cli("rules", "put", """{"id":"bad","kind":"velocity","aggregate":"median","windowMs":1000,"limit":1}""", "--contact", contact);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("aggregate", malformed.Stderr);
+
+        var put = await Cli("rules", "put", """{"id":"payment-cap","kind":"amountLimit","types":["PAYMENT"],"comparison":"gt","limit":10000,"action":"decline"}""",
+            "--contact", contact);
+        Assert.True(put.ExitCode == 0, put.Stdout + put.Stderr);
+        Assert.Contains("payment-cap", put.Stdout);
+        var list = await Cli("rules", "list", "--contact", cluster.Nodes[1].Address);
+        Assert.Contains("payment-cap", list.Stdout);
+        Assert.DoesNotContain("\"bad\"", list.Stdout); // the refused rule changed nothing
+
+        await using var client = await TestClient.ConnectAsync(cluster.Seeds, TimeSpan.FromSeconds(10));
+        var outcomes = new List<TransactionOutcome>();
+        foreach (var account in accounts)
+        {
+            await client.Client.SubmitAsync(new TransactionRequest($"{account}-in", account, TransactionType.CashIn, 100_000, "EUR", null, 1));
+            // Replication is asynchronous: the next decisions on every node use the new rule within moments.
+            TransactionOutcome outcome;
+            var attempt = 0;
+            do
+            {
+                outcome = await client.Client.SubmitAsync(new TransactionRequest($"{account}-pay-{attempt}", account, TransactionType.Payment, 20_000, "EUR", "M1", 2));
+            }
+            while (outcome.Status != TransactionStatus.Declined && ++attempt < 20 && await Delay());
+
+            outcomes.Add(outcome);
+        }
+
+        Assert.All(outcomes, o =>
+        {
+            Assert.Equal(TransactionStatus.Declined, o.Status);
+            Assert.Equal(RejectCode.RiskDeclined, o.Code);
+            Assert.Contains(o.Rules, r => r.RuleId == "payment-cap" && r.Version == 1);
+        });
+
+        async Task<int> AlertCount()
+        {
+            var query = await Cli("query", "alerts", "--limit", "1000", "--contact", contact);
+            Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
+            var summary = JsonDocument.Parse(query.Stdout.Trim().Split('\n')[^1]).RootElement;
+            return summary.GetProperty("alerts").GetInt32();
+        }
+
+        var alerts = 0;
+        for (var attempt = 0; attempt < 20 && (alerts = await AlertCount()) < accounts.Count; attempt++)
+        {
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(accounts.Count, alerts);
+
+        // Restart the oldest node (it hosts the singletons): alerts and decisions are persisted.
+        var oldest = cluster.Nodes[0];
+        oldest.Kill();
+        oldest.Start();
+        await cluster.Nodes[1].WaitForUpMembersAsync(2, TimeSpan.FromSeconds(90));
+        var afterRestart = 0;
+        for (var attempt = 0; attempt < 30 && (afterRestart = await AlertCount()) < accounts.Count; attempt++)
+        {
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(accounts.Count, afterRestart);
+        var again = await client.Client.SubmitAsync(new TransactionRequest(outcomes[0].TransactionId, accounts[0], TransactionType.Payment, 20_000, "EUR", "M1", 2));
+        Assert.True(again.IsDuplicate);
+        Assert.Equal(TransactionStatus.Declined, again.Status);
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(250);
+        return true;
+    }
+}
