@@ -15,7 +15,7 @@ public sealed class ShardedLedgerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLife
     private HostedAkka _node = null!;
 
     public async Task InitializeAsync() => _node = await HostedAkka.StartAsync(b =>
-        b.WithPaymentsNode(new PaymentsNodeSettings { Port = 0, Database = DatabaseKind.Memory }, RiskRulesHolder.None()));
+        b.WithPaymentsNode(new PaymentsNodeSettings { Port = 0, Database = DatabaseKind.Memory }, new RiskRulesHolder(PaymentActors.Domain.Risk.RuleSet.Default)));
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 
@@ -31,6 +31,7 @@ public sealed class ShardedLedgerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLife
 
         Assert.True((await client.OpenAccountAsync(payer, "EUR", 0, 50_000)).Succeeded);
         var outcome = await client.SubmitAsync(new TransactionRequest("xfer-1", payer, TransactionType.Transfer, 20_000, "EUR", payee, 1));
+        Assert.Empty(outcome.Rules); // 40% of the balance: no risk rule fires
         Assert.Equal(TransactionStatus.Approved, outcome.Status);
         var again = await client.SubmitAsync(new TransactionRequest("xfer-1", payer, TransactionType.Transfer, 20_000, "EUR", payee, 1));
         Assert.True(again.IsDuplicate);
@@ -46,5 +47,26 @@ public sealed class ShardedLedgerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLife
         var view = await client.GetAccountAsync(payee);
         Assert.Equal(2, view.Version); // opened by the credit, credited once
         Assert.Equal("EUR", view.Currency);
+    }
+
+    [Fact]
+    public async Task Drain_then_cash_out_is_declined_on_the_payee_shard_from_the_signal_the_payer_sent()
+    {
+        var extractor = new AccountMessageExtractor();
+        const string victim = "V-victim";
+        var mule = Enumerable.Range(0, 1000).Select(i => $"V-mule-{i}").First(id => extractor.ShardId(id) != extractor.ShardId(victim));
+        var client = new PaymentsClient(await _node.Registry.GetAsync<AccountRegion>(), TimeSpan.FromSeconds(20));
+        Assert.True((await client.OpenAccountAsync(victim, "USD", 0, 500_000)).Succeeded);
+
+        var drain = await client.SubmitAsync(new TransactionRequest("drain-1", victim, TransactionType.Transfer, 500_000, "USD", mule, 1_000));
+        Assert.Equal(TransactionStatus.Flagged, drain.Status);
+        Assert.Contains(drain.Rules, r => r.RuleId == "full-balance-drain");
+
+        await AwaitAssertAsync(async () => Assert.Equal(500_000, (await client.GetAccountAsync(mule)).BalanceMinor), TimeSpan.FromSeconds(15));
+        var cashOut = await client.SubmitAsync(new TransactionRequest("cash-1", mule, TransactionType.CashOut, 480_000, "USD", "C-agent", 60_000));
+        Assert.Equal(TransactionStatus.Declined, cashOut.Status);
+        Assert.Equal(RejectCode.RiskDeclined, cashOut.Code);
+        Assert.Contains(cashOut.Rules, r => r.RuleId == "drain-then-cash-out");
+        Assert.Equal(500_000, (await client.GetAccountAsync(mule)).BalanceMinor); // nothing left the mule
     }
 }

@@ -139,21 +139,22 @@ public sealed class IngestionPipelineTests : IAsyncLifetime
     public async Task A_stopped_ingestion_resumes_after_its_committed_offset_without_applying_anything_twice()
     {
         var rows = new List<string> { PaySimParser.Header };
-        rows.AddRange(Enumerable.Range(0, 3_000).Select(i => $"{1 + i / 100},CASH_IN,1.00,R{i % 300},0.0,0.0,M1,0.0,0.0,0,0"));
+        rows.AddRange(Enumerable.Range(0, 10_000).Select(i => $"{1 + i / 100},CASH_IN,1.00,R{i % 300},0.0,0.0,M1,0.0,0.0,0,0"));
         // Stop early: the first run must still be going when it is stopped.
         var path = WriteFile("resume.csv", rows);
         var first = new IngestionCounters();
         using var stop = new CancellationTokenSource();
         var run = FileIngestion.RunAsync(_node.System, await Region(), _windows, path, InputFormat.PaySim, new IngestionOptions(),
             new DeliverySettings(GroupSize: 16, Parallelism: 1), first, null, stop.Token);
-        while (first.Accepted < 200)
+        // Past one full commit group (2,000), so an offset has certainly been committed when it stops.
+        while (first.Accepted < 2_500)
         {
             await Task.Delay(10);
         }
 
         await stop.CancelAsync();
         var stopped = await run;
-        const int positions = 3_001; // the header is position 1
+        const int positions = 10_001; // the header is position 1
         Assert.True(stopped.CommittedOffset is > 1 and < positions, $"committed {stopped.CommittedOffset}");
 
         var second = new IngestionCounters();
@@ -164,7 +165,7 @@ public sealed class IngestionPipelineTests : IAsyncLifetime
         Assert.Equal(positions - stopped.CommittedOffset, second.Read);
         // Records delivered twice (after the commit, before the stop) were recognised as duplicates, never applied
         // twice; some were applied in the first run without being counted there (in flight when it stopped).
-        Assert.InRange(first.Approved + second.Approved, 3_000 - second.Duplicates, 3_000);
+        Assert.InRange(first.Approved + second.Approved, 10_000 - second.Duplicates, 10_000);
         Assert.True(second.IdentityHolds);
 
         var client = new PaymentsClient(await Region());
@@ -174,6 +175,6 @@ public sealed class IngestionPipelineTests : IAsyncLifetime
             total += (await client.GetAccountAsync($"R{i}")).BalanceMinor;
         }
 
-        Assert.Equal(3_000 * 100, total);
+        Assert.Equal(10_000 * 100, total);
     }
 }
