@@ -78,15 +78,10 @@ public static class DemoVerb
         var nodeWindows = new NodeWindows();
         var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
         var alerts = new AlertTally();
-        using var host = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk, nodeWindows)))
-            .Build();
-        await host.StartAsync();
-        var system = host.Services.GetRequiredService<ActorSystem>();
-        var registry = host.Services.GetRequiredService<ActorRegistry>();
-        var region = await registry.GetAsync<AccountRegion>();
-        var collector = await registry.GetAsync<WindowCollector>();
+        var node = await SingleNode.StartAsync(settings, risk, nodeWindows);
+        var system = node.System;
+        var region = node.Region;
+        var collector = await node.Registry.GetAsync<WindowCollector>();
 
         var counters = new IngestionCounters();
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
@@ -106,7 +101,7 @@ public static class DemoVerb
         var elapsed = stopwatch.Elapsed;
 
         var windows = await WaitForWindowsAsync(collector, result.MaxEventTimeMs);
-        await host.StopAsync();
+        await node.DisposeAsync();
 
         PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
         alerts.Print();

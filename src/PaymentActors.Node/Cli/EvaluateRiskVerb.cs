@@ -48,17 +48,12 @@ public static class EvaluateRiskVerb
             ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
         };
         var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
-        using var host = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk)))
-            .Build();
-        await host.StartAsync();
-        var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();
+        var node = await SingleNode.StartAsync(settings, risk);
         var decisions = new ConcurrentQueue<(NormalisedTransaction Transaction, TransactionOutcome Outcome)>();
         var counters = new IngestionCounters();
-        await FileIngestion.RunAsync(host.Services.GetRequiredService<ActorSystem>(), region, null, file, InputFormat.PaySim, new IngestionOptions(),
+        await FileIngestion.RunAsync(node.System, node.Region, null, file, InputFormat.PaySim, new IngestionOptions(),
             DeliverySettings.Default, counters, null, onOutcome: o => decisions.Enqueue((o.Transaction, o.Outcome)));
-        await host.StopAsync();
+        await node.DisposeAsync();
 
         static bool Positive(TransactionOutcome o) =>
             o.Status == TransactionStatus.Flagged || o is { Status: TransactionStatus.Declined, Code: RejectCode.RiskDeclined };

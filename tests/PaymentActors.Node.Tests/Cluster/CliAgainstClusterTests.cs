@@ -7,29 +7,26 @@ namespace PaymentActors.Node.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class CliAgainstClusterTests(PostgresServer postgres)
 {
-    private static Task<ProcessResult> Cli(params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1));
-
     [Fact]
     public async Task Submit_query_and_status_work_from_outside_the_cluster()
     {
         await using var cluster = await ClusterHarness.StartAsync(postgres, "cli_" + Guid.NewGuid().ToString("N")[..8], 2);
         var contact = cluster.Nodes[1].Address;
 
-        var cashIn = await Cli("submit", "--id", "cli-1", "--account", "C100", "--type", "CASH_IN", "--amount", "250.00", "--currency", "EUR", "--contact", contact);
+        var cashIn = await ProcessRunner.Cli("submit", "--id", "cli-1", "--account", "C100", "--type", "CASH_IN", "--amount", "250.00", "--currency", "EUR", "--contact", contact);
         Assert.True(cashIn.ExitCode == 0, cashIn.Stdout + cashIn.Stderr);
         Assert.Contains("\"status\":\"Approved\"", cashIn.Stdout);
 
-        var transfer = await Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
+        var transfer = await ProcessRunner.Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
             "--counterparty", "C200", "--contact", contact);
         Assert.True(transfer.ExitCode == 0, transfer.Stdout + transfer.Stderr);
         Assert.Contains("\"balanceAfter\":\"150.00\"", transfer.Stdout);
 
-        var duplicate = await Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
+        var duplicate = await ProcessRunner.Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
             "--counterparty", "C200", "--contact", cluster.Nodes[0].Address);
         Assert.Contains("\"duplicate\":true", duplicate.Stdout);
 
-        var badAmount = await Cli("submit", "--id", "cli-3", "--account", "C100", "--type", "PAYMENT", "--amount", "1.234", "--currency", "EUR", "--contact", contact);
+        var badAmount = await ProcessRunner.Cli("submit", "--id", "cli-3", "--account", "C100", "--type", "PAYMENT", "--amount", "1.234", "--currency", "EUR", "--contact", contact);
         Assert.Equal(2, badAmount.ExitCode);
         Assert.Contains("amount:", badAmount.Stderr);
 
@@ -37,7 +34,7 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
         JsonElement account = default;
         for (var attempt = 0; attempt < 40; attempt++)
         {
-            var query = await Cli("query", "account", "C200", "--contact", contact);
+            var query = await ProcessRunner.Cli("query", "account", "C200", "--contact", contact);
             Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
             account = JsonDocument.Parse(query.Stdout.Trim().Split('\n')[^1]).RootElement;
             if (account.GetProperty("balanceMinor").GetInt64() == 10_000)
@@ -51,7 +48,7 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
         Assert.Equal("100.00", account.GetProperty("balance").GetString());
         Assert.Equal(2, account.GetProperty("version").GetInt64());
 
-        var status = await Cli("status", "--contact", contact);
+        var status = await ProcessRunner.Cli("status", "--contact", contact);
         Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
         var json = JsonDocument.Parse(status.Stdout.Trim().Split('\n')[^1]).RootElement;
         var nodes = json.GetProperty("members").EnumerateArray().Where(m => m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "payments")).ToList();

@@ -10,9 +10,6 @@ namespace PaymentActors.Node.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class RiskRulesClusterTest(PostgresServer postgres)
 {
-    private static Task<ProcessResult> Cli(params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1));
-
     [Fact]
     public async Task A_runtime_rule_change_takes_effect_on_every_node_and_alerts_survive_a_restart()
     {
@@ -23,15 +20,15 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
         var accounts = Enumerable.Range(0, 12).Select(i => $"R{i}").ToList();
         Assert.True(accounts.Select(a => extractor.ShardId(a)).Distinct().Count() > 6);
 
-        var malformed = await Cli("rules", "put", """{"id":"bad","kind":"velocity","aggregate":"median","windowMs":1000,"limit":1}""", "--contact", contact);
+        var malformed = await ProcessRunner.Cli("rules", "put", """{"id":"bad","kind":"velocity","aggregate":"median","windowMs":1000,"limit":1}""", "--contact", contact);
         Assert.Equal(2, malformed.ExitCode);
         Assert.Contains("aggregate", malformed.Stderr);
 
-        var put = await Cli("rules", "put", """{"id":"payment-cap","kind":"amountLimit","types":["PAYMENT"],"comparison":"gt","limit":10000,"action":"decline"}""",
+        var put = await ProcessRunner.Cli("rules", "put", """{"id":"payment-cap","kind":"amountLimit","types":["PAYMENT"],"comparison":"gt","limit":10000,"action":"decline"}""",
             "--contact", contact);
         Assert.True(put.ExitCode == 0, put.Stdout + put.Stderr);
         Assert.Contains("payment-cap", put.Stdout);
-        var list = await Cli("rules", "list", "--contact", cluster.Nodes[1].Address);
+        var list = await ProcessRunner.Cli("rules", "list", "--contact", cluster.Nodes[1].Address);
         Assert.Contains("payment-cap", list.Stdout);
         Assert.DoesNotContain("\"bad\"", list.Stdout); // the refused rule changed nothing
 
@@ -61,7 +58,7 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
 
         async Task<int> AlertCount()
         {
-            var query = await Cli("query", "alerts", "--limit", "1000", "--contact", contact);
+            var query = await ProcessRunner.Cli("query", "alerts", "--limit", "1000", "--contact", contact);
             Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
             var summary = JsonDocument.Parse(query.Stdout.Trim().Split('\n')[^1]).RootElement;
             return summary.GetProperty("alerts").GetInt32();

@@ -7,6 +7,10 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 
 public static class ProcessRunner
 {
+    /// <summary>Runs the <c>paymentactors</c> executable built beside the tests.</summary>
+    public static Task<ProcessResult> Cli(params string[] args) =>
+        RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1));
+
     /// <summary>Runs a command to completion (bounded by <paramref name="timeout"/>) and captures its output.</summary>
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
     {
