@@ -125,8 +125,34 @@ public static class PaymentsHosting
             .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
     }
 
-    private static IReadOnlyList<IAlertSink> AlertSinks(PaymentsNodeSettings settings) =>
-        settings.AlertsFile is { Length: > 0 } file ? [new JsonLinesAlertSink(file)] : [];
+    /// <summary>Alert outputs: JSON Lines in the data directory and a table in the journal's database.</summary>
+    private static IReadOnlyList<IAlertSink> AlertSinks(PaymentsNodeSettings settings)
+    {
+        var sinks = new List<IAlertSink>();
+        if (settings.AlertsFile is { Length: > 0 } file)
+        {
+            sinks.Add(new JsonLinesAlertSink(file));
+        }
+
+        if (SqlConnectionFactory(settings) is { } connect)
+        {
+            sinks.Add(new SqlAlertSink(connect, settings.Database == DatabaseKind.Postgres));
+        }
+
+        return sinks;
+    }
+
+    /// <summary>Connections to the journal's database for the result tables (none for the in-memory journal).</summary>
+    private static Func<DbConnection>? SqlConnectionFactory(PaymentsNodeSettings settings)
+    {
+        var connectionString = settings.EffectiveConnectionString;
+        return settings.Database switch
+        {
+            DatabaseKind.Sqlite => () => new SqliteConnection(connectionString),
+            DatabaseKind.Postgres => () => new Npgsql.NpgsqlConnection(connectionString),
+            _ => null,
+        };
+    }
 
     /// <summary>Window result outputs: JSON Lines in the data directory and a table in the journal's database.</summary>
     private static IReadOnlyList<IWindowResultSink> WindowSinks(PaymentsNodeSettings settings)
@@ -137,16 +163,9 @@ public static class PaymentsHosting
             sinks.Add(new JsonLinesWindowSink(file));
         }
 
-        switch (settings.Database)
+        if (SqlConnectionFactory(settings) is { } connect)
         {
-            case DatabaseKind.Sqlite:
-                var sqlite = settings.EffectiveConnectionString;
-                sinks.Add(new SqlWindowSink(() => new SqliteConnection(sqlite), postgres: false));
-                break;
-            case DatabaseKind.Postgres:
-                var pg = settings.ConnectionString!;
-                sinks.Add(new SqlWindowSink(() => new Npgsql.NpgsqlConnection(pg), postgres: true));
-                break;
+            sinks.Add(new SqlWindowSink(connect, settings.Database == DatabaseKind.Postgres));
         }
 
         return sinks;

@@ -71,6 +71,13 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
         }
 
         Assert.Equal(accounts.Count, alerts);
+        await using (var db = new Npgsql.NpgsqlConnection(cluster.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using var count = db.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM risk_alerts WHERE rules LIKE 'payment-cap@1%'";
+            Assert.Equal(accounts.Count, Convert.ToInt32(await count.ExecuteScalarAsync())); // the SQL alert sink
+        }
 
         // Restart the oldest node (it hosts the singletons): alerts and decisions are persisted.
         var oldest = cluster.Nodes[0];
