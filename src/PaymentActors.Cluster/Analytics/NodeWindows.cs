@@ -44,9 +44,10 @@ public sealed class NodeWindows
         var cluster = Akka.Cluster.Cluster.Get(system);
         SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
         var source = SourceId;
+        var forwarder = system.ActorOf(PartialsForwarder.Props(collector, TimeSpan.FromSeconds(2)), "window-partials-forwarder");
         _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
             .Via(Flow(settings, source))
-            .To(Sink.ForEach<WindowPartials>(p => collector.Tell(p)))
+            .To(Sink.ForEach<WindowPartials>(p => forwarder.Tell(p)))
             .Run(system.Materializer());
     }
 
@@ -103,5 +104,63 @@ public sealed class NodeWindows
                 lastSentIdle = p.Idle;
                 return true;
             });
+    }
+}
+
+/// <summary>
+/// Between the node's window stage and the collector singleton: numbers each batch, keeps it until the
+/// collector acknowledges it as durable, and resends what is unacknowledged (in order) every
+/// <c>resendInterval</c>. So a collector that dies, or a singleton that moves, loses no partial.
+/// </summary>
+public sealed class PartialsForwarder : ReceiveActor, IWithTimers
+{
+    private const string ResendTimer = "resend";
+    private readonly LinkedList<WindowPartials> _unacknowledged = new();
+    private long _sequence;
+
+    public static Props Props(IActorRef collector, TimeSpan resendInterval) =>
+        Akka.Actor.Props.Create(() => new PartialsForwarder(collector, resendInterval));
+
+    public PartialsForwarder(IActorRef collector, TimeSpan resendInterval)
+    {
+        Receive<WindowPartials>(batch =>
+        {
+            var numbered = batch with { Sequence = ++_sequence };
+            _unacknowledged.AddLast(numbered);
+            collector.Tell(numbered);
+            if (!Timers.IsTimerActive(ResendTimer))
+            {
+                Timers.StartPeriodicTimer(ResendTimer, Resend.Instance, resendInterval);
+            }
+        });
+        Receive<WindowPartialsAck>(ack =>
+        {
+            while (_unacknowledged.First is { } first && first.Value.Sequence <= ack.Sequence)
+            {
+                _unacknowledged.RemoveFirst();
+            }
+        });
+        Receive<Resend>(_ =>
+        {
+            if (_unacknowledged.Count == 0)
+            {
+                Timers.Cancel(ResendTimer);
+                return;
+            }
+
+            foreach (var batch in _unacknowledged)
+            {
+                collector.Tell(batch);
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public int Unacknowledged => _unacknowledged.Count;
+
+    private sealed class Resend
+    {
+        public static readonly Resend Instance = new();
     }
 }

@@ -49,7 +49,21 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
             EmitDue();
         });
 
-        Command<WindowPartials>(m => Record(new PartialsRecorded(m.Source, m.Partials, m.Watermark, m.Idle)));
+        Command<WindowPartials>(m =>
+        {
+            // Batches of a source are applied in order and exactly once: a resend of what is durable, or a batch
+            // that skips one still in flight, only gets told where the collector stands (the node resends from there).
+            var last = _state.LastSequence(m.Source);
+            if (m.Sequence > 0 && m.Sequence != last + 1)
+            {
+                Sender.Tell(new WindowPartialsAck(m.Source, last));
+                return;
+            }
+
+            var sender = Sender;
+            Record(new PartialsRecorded(m.Source, m.Partials, m.Watermark, m.Idle, m.Sequence),
+                () => sender.Tell(new WindowPartialsAck(m.Source, m.Sequence)));
+        });
         Command<RetireWindowSource>(m => Record(new SourceRetired(m.Source)));
         Command<ClusterEvent.MemberRemoved>(removed =>
         {
@@ -72,9 +86,10 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
 
     public override string PersistenceId => PersistenceIdValue;
 
-    private void Record(ICollectorEvent e) => Persist(e, persisted =>
+    private void Record(ICollectorEvent e, Action? afterPersist = null) => Persist(e, persisted =>
     {
         Apply(persisted);
+        afterPersist?.Invoke();
         EmitDue();
     });
 
@@ -114,6 +129,7 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
                 }
 
                 _state.OnWatermark(p.Source, p.Watermark, p.Idle);
+                _state.OnSequence(p.Source, p.Sequence);
                 break;
             case SourceRetired r:
                 _state.Retire(r.Source);

@@ -31,7 +31,8 @@ public sealed record CollectorSnapshot(
     IReadOnlyDictionary<string, long> Watermarks,
     IReadOnlyList<string> RetiredSources,
     IReadOnlyList<CollectedWindow> Windows,
-    IReadOnlyList<string> IdleSources);
+    IReadOnlyList<string> IdleSources,
+    IReadOnlyDictionary<string, long> Sequences);
 
 /// <summary>
 /// The cluster-wide merge of partial window results (pure; the singleton collector persists its inputs).
@@ -45,6 +46,7 @@ public sealed class WindowCollectorState
     private readonly Dictionary<string, long> _watermarks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
     private readonly HashSet<(string Window, string Key, long Start)> _dirty = [];
     private long _newestEnd = long.MinValue;
@@ -74,6 +76,17 @@ public sealed class WindowCollectorState
     public int EmittedWindows => _windows.Values.Count(e => e.Last is not null);
 
     public IReadOnlyCollection<string> IdleSources => _idle;
+
+    /// <summary>The last batch sequence applied from a source (0: none); older or repeated batches are not applied again.</summary>
+    public long LastSequence(string source) => _sequences.GetValueOrDefault(source);
+
+    public void OnSequence(string source, long sequence)
+    {
+        if (sequence > LastSequence(source))
+        {
+            _sequences[source] = sequence;
+        }
+    }
 
     /// <summary>
     /// The lowest watermark of the active, non-idle sources. Idle and retired sources do not hold it back
@@ -218,7 +231,8 @@ public sealed class WindowCollectorState
         _retired.Order(StringComparer.Ordinal).ToList(),
         _windows.Values.Select(e => new CollectedWindow(e.Window, e.Key, e.Start, e.End,
             new Dictionary<string, AmountStatsState>(e.Parts), e.Revision, e.Dirty, e.Last)).ToList(),
-        _idle.Order(StringComparer.Ordinal).ToList());
+        _idle.Order(StringComparer.Ordinal).ToList(),
+        new Dictionary<string, long>(_sequences));
 
     public static WindowCollectorState FromSnapshot(CollectorSnapshot s)
     {
@@ -230,6 +244,10 @@ public sealed class WindowCollectorState
 
         state._retired.UnionWith(s.RetiredSources);
         state._idle.UnionWith(s.IdleSources);
+        foreach (var (k, v) in s.Sequences)
+        {
+            state._sequences[k] = v;
+        }
         foreach (var w in s.Windows)
         {
             var entry = new Entry(w.Window, w.Key, w.Start, w.End) { Revision = w.Revision, Dirty = w.Dirty, Last = w.Last };

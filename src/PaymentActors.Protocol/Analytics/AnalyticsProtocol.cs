@@ -6,8 +6,14 @@ namespace PaymentActors.Protocol.Analytics;
 /// <summary>
 /// A node's window stage → the collector: latest partials and the stage's watermark. Idempotent.
 /// <paramref name="Idle"/>: the stage has seen no input for its idle timeout and does not hold the cluster's watermark back.
+/// <paramref name="Sequence"/>: per source, from 1; the collector acknowledges each batch once persisted, the node resends
+/// until then, and a batch at or below the last one applied is only acknowledged again (never applied twice or out of order).
 /// </summary>
-public sealed record WindowPartials(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle = false) : IPaymentsMessage;
+public sealed record WindowPartials(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle = false, long Sequence = 0)
+    : IPaymentsMessage;
+
+/// <summary>The collector → a node's window stage: every batch up to Sequence is durable.</summary>
+public sealed record WindowPartialsAck(string Source, long Sequence) : IPaymentsMessage;
 
 /// <summary>A window source is gone for good (its node left, or its stream ended): stop waiting for its watermark.</summary>
 public sealed record RetireWindowSource(string Source) : IPaymentsMessage;
@@ -29,7 +35,7 @@ public sealed record CollectorStatus(IReadOnlyDictionary<string, long> Watermark
 /// <summary>Persisted by the collector: what it was told, so a new singleton resumes exactly.</summary>
 public interface ICollectorEvent;
 
-public sealed record PartialsRecorded(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle) : ICollectorEvent;
+public sealed record PartialsRecorded(string Source, IReadOnlyList<PartialWindowResult> Partials, long Watermark, bool Idle, long Sequence) : ICollectorEvent;
 
 public sealed record SourceRetired(string Source) : ICollectorEvent;
 

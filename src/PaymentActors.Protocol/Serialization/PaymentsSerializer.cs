@@ -53,6 +53,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     internal const string WindowResultsManifest = "W4";
     internal const string GetCollectorStatusManifest = "W5";
     internal const string CollectorStatusManifest = "W6";
+    internal const string WindowPartialsAckManifest = "W7";
     internal const string PartialsRecordedManifest = "WE1";
     internal const string SourceRetiredManifest = "WE2";
     internal const string ResultsEmittedManifest = "WE3";
@@ -98,6 +99,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         AccountOpenResult => AccountOpenResultManifest,
         AccountView => AccountViewManifest,
         WindowPartials => WindowPartialsManifest,
+        WindowPartialsAck => WindowPartialsAckManifest,
         RetireWindowSource => RetireWindowSourceManifest,
         GetWindowResults => GetWindowResultsManifest,
         WindowResults => WindowResultsManifest,
@@ -191,7 +193,10 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.Long(v.Version); w.Int(v.PendingTransfers); w.List(v.Recent, w.Recent);
                 break;
             case WindowPartials m:
-                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle);
+                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle); w.Long(m.Sequence);
+                break;
+            case WindowPartialsAck m:
+                w.String(m.Source); w.Long(m.Sequence);
                 break;
             case RetireWindowSource m:
                 w.String(m.Source);
@@ -209,7 +214,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.List(m.RetiredSources, w.String); w.Long(m.MinWatermark); w.Int(m.OpenWindows); w.Int(m.KeptWindows); w.Long(m.ResultsEmitted);
                 break;
             case PartialsRecorded m:
-                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle);
+                w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle); w.Long(m.Sequence);
                 break;
             case SourceRetired m:
                 w.String(m.Source);
@@ -231,6 +236,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                     }
                 });
                 w.List(m.IdleSources, w.String);
+                w.List(m.Sequences.ToList(), kv => { w.String(kv.Key); w.Long(kv.Value); });
                 break;
             case IngestionOffsetCommitted m:
                 w.Long(m.Offset);
@@ -292,14 +298,15 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             TransactionBatchOutcomeManifest => new TransactionBatchOutcome(r.String(), r.List(r.Outcome)),
             AccountOpenResultManifest => new AccountOpenResult(r.String(), r.Bool(), r.NullableString()),
             AccountViewManifest => new AccountView(r.String(), r.Bool(), r.NullableString(), r.Long(), r.Long(), r.Long(), r.Int(), r.List(r.Recent)),
-            WindowPartialsManifest => new WindowPartials(r.String(), r.List(r.Partial), r.Long(), r.Bool()),
+            WindowPartialsManifest => new WindowPartials(r.String(), r.List(r.Partial), r.Long(), r.Bool(), r.Long()),
+            WindowPartialsAckManifest => new WindowPartialsAck(r.String(), r.Long()),
             RetireWindowSourceManifest => new RetireWindowSource(r.String()),
             GetWindowResultsManifest => new GetWindowResults(r.NullableString(), r.NullableString(), r.Long(), r.Long()),
             WindowResultsManifest => new WindowResults(r.List(r.Result)),
             GetCollectorStatusManifest => GetCollectorStatus.Instance,
             CollectorStatusManifest => new CollectorStatus(r.List(() => KeyValuePair.Create(r.String(), r.Long())).ToDictionary(),
                 r.List(r.String), r.Long(), r.Int(), r.Int(), r.Long()),
-            PartialsRecordedManifest => new PartialsRecorded(r.String(), r.List(r.Partial), r.Long(), r.Bool()),
+            PartialsRecordedManifest => new PartialsRecorded(r.String(), r.List(r.Partial), r.Long(), r.Bool(), r.Long()),
             SourceRetiredManifest => new SourceRetired(r.String()),
             ResultsEmittedManifest => new ResultsEmitted(r.List(r.Result)),
             CollectorSnapshotManifest => new CollectorSnapshot(
@@ -307,7 +314,8 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 r.List(r.String),
                 r.List(() => new CollectedWindow(r.String(), r.String(), r.Long(), r.Long(),
                     r.List(() => KeyValuePair.Create(r.String(), r.Stats())).ToDictionary(), r.Int(), r.Bool(), r.Bool() ? r.Result() : null)),
-                r.List(r.String)),
+                r.List(r.String),
+                r.List(() => KeyValuePair.Create(r.String(), r.Long())).ToDictionary()),
             IngestionOffsetCommittedManifest => new IngestionOffsetCommitted(r.Long()),
             RuleSetDocumentManifest => new RuleSetDocument(r.Long(), r.String()),
             PutRiskRuleManifest => new PutRiskRule(r.String()),

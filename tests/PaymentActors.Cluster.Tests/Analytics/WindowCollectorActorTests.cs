@@ -48,6 +48,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
     public void A_restarted_collector_loses_nothing_and_never_re_emits_a_revision_with_other_values()
     {
         var sink = new RecordingSink();
+        IgnoreMessages<WindowPartialsAck>(); // acknowledgements are the forwarder's business, tested below
         var collector = Sys.ActorOf(WindowCollectorActor.Props([sink], snapshotEvery: 2), "collector-a");
         collector.Tell(new WindowPartials("n2#1", [Partial(0, 50)], 10)); // n2 holds the window open
         collector.Tell(new WindowPartials("n1#1", [Partial(0, 100, 200)], Hour - 1));
@@ -84,5 +85,43 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         third.Tell(new GetCollectorStatus());
         Assert.Equal(1, ExpectMsg<CollectorStatus>().ResultsEmitted);
         Assert.Single(sink.Written);
+    }
+
+    [Fact]
+    public void Batches_of_a_source_are_applied_in_order_once_and_acknowledged_when_durable()
+    {
+        var sink = new RecordingSink();
+        var collector = Sys.ActorOf(WindowCollectorActor.Props([sink]), "collector-seq");
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 5)], 10, Sequence: 2)); // skips 1: not applied
+        Assert.Equal(0, ExpectMsg<WindowPartialsAck>().Sequence);
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100)], 10, Sequence: 1));
+        Assert.Equal(1, ExpectMsg<WindowPartialsAck>().Sequence);
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 5)], 10, Sequence: 1)); // a resend: acknowledged, not applied again
+        Assert.Equal(1, ExpectMsg<WindowPartialsAck>().Sequence);
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100, 7)], Hour, Sequence: 2));
+        Assert.Equal(2, ExpectMsg<WindowPartialsAck>().Sequence);
+        AwaitAssert(() =>
+        {
+            var result = Assert.Single(sink.Written);
+            Assert.Equal(107, result.Sum); // the in-order batches only
+        });
+    }
+
+    [Fact]
+    public void The_forwarder_resends_until_the_collector_acknowledges()
+    {
+        var collector = CreateTestProbe();
+        var forwarder = Sys.ActorOf(PartialsForwarder.Props(collector.Ref, TimeSpan.FromMilliseconds(200)));
+        forwarder.Tell(new WindowPartials("n#1", [Partial(0, 1)], 1));
+        forwarder.Tell(new WindowPartials("n#1", [Partial(0, 2)], 2));
+        Assert.Equal(1, collector.ExpectMsg<WindowPartials>().Sequence);
+        Assert.Equal(2, collector.ExpectMsg<WindowPartials>().Sequence);
+        // Lost: nothing acknowledged, so both come again, in order.
+        Assert.Equal(1, collector.ExpectMsg<WindowPartials>().Sequence);
+        Assert.Equal(2, collector.ExpectMsg<WindowPartials>().Sequence);
+        forwarder.Tell(new WindowPartialsAck("n#1", 1));
+        collector.FishForMessage<WindowPartials>(p => p.Sequence == 2);
+        forwarder.Tell(new WindowPartialsAck("n#1", 2));
+        collector.ExpectNoMsg(TimeSpan.FromMilliseconds(600));
     }
 }
