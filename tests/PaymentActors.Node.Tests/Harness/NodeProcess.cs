@@ -59,6 +59,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
     public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
 
+    /// <summary>The node's own folder for its JSON Lines outputs (window results, alerts).</summary>
+    public string DataDirectory => Path.Combine(_logDirectory, Name + "-data");
+
     public void Start()
     {
         _starts++;
@@ -72,7 +75,7 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var a in new[]
                  {
                      "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Port.ToString(), "--http-port", HttpPort.ToString(),
-                     "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds),
+                     "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
                  })
         {
             info.ArgumentList.Add(a);
