@@ -57,6 +57,7 @@ public sealed class AccountState
     private readonly LinkedList<RecentTransaction> _recent = new();
     private readonly LinkedList<IncomingTransfer> _incoming = new();
     private readonly HashSet<string> _knownPayees = new(StringComparer.Ordinal);
+    private readonly Queue<string> _knownPayeeOrder = new();
 
     public AccountState(string accountId, AccountPolicy? policy = null)
     {
@@ -301,7 +302,7 @@ public sealed class AccountState
                 if (e.Type == TransactionType.Transfer && e.Counterparty is not null)
                 {
                     _outbox[e.TransactionId] = new PendingTransfer(e.TransactionId, e.Counterparty, e.AmountMinor, Currency!.Code, e.EventTimeMs, before);
-                    Remember(_knownPayees, e.Counterparty);
+                    RememberPayee(e.Counterparty);
                 }
 
                 RememberProcessed(e.TransactionId, new ProcessedTransaction(e.Fingerprint,
@@ -375,16 +376,19 @@ public sealed class AccountState
         }
     }
 
-    private void Remember(HashSet<string> set, string value)
+    private void RememberPayee(string payee)
     {
-        // Bounded like the rest: the oldest payees are forgotten first only when the set is full; a
-        // "new payee" rule then errs on the side of flagging.
-        if (set.Count >= _policy.DedupeRetention)
+        // Bounded like the rest: the payees first seen longest ago are forgotten first, in an order that
+        // snapshots keep, so a restored account forgets exactly what the live one would have. A "new
+        // payee" rule then errs on the side of flagging.
+        if (_knownPayees.Add(payee))
         {
-            set.Remove(set.First());
+            _knownPayeeOrder.Enqueue(payee);
+            while (_knownPayeeOrder.Count > _policy.DedupeRetention)
+            {
+                _knownPayees.Remove(_knownPayeeOrder.Dequeue());
+            }
         }
-
-        set.Add(value);
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -409,7 +413,7 @@ public sealed class AccountState
             _outbox.Values.OrderBy(p => p.TransferId, StringComparer.Ordinal).ToArray(),
             _recent.ToArray(),
             _incoming.ToArray(),
-            _knownPayees.Order(StringComparer.Ordinal).ToArray());
+            _knownPayeeOrder.ToArray());
     }
 
     public static AccountState FromSnapshot(AccountSnapshot s, AccountPolicy? policy = null)
@@ -451,7 +455,7 @@ public sealed class AccountState
 
         foreach (var p in s.KnownPayees)
         {
-            state._knownPayees.Add(p);
+            state.RememberPayee(p);
         }
 
         return state;

@@ -165,6 +165,27 @@ public sealed class AccountStateTests
     }
 
     [Fact]
+    public void Known_payees_are_forgotten_oldest_first_and_a_restored_account_forgets_the_same_ones()
+    {
+        // Names whose sorted order differs from the order they were first paid.
+        var live = Opened(1_000_000, policy: new AccountPolicy(DedupeRetention: 3));
+        var i = 0;
+        foreach (var payee in new[] { "Z", "C", "M" })
+        {
+            Decided(live, Tx($"x{i++}", TransactionType.Transfer, 10, counterparty: payee), null, out _);
+        }
+
+        var restored = AccountState.FromSnapshot(live.ToSnapshot(), live.Policy);
+        foreach (var state in new[] { live, restored })
+        {
+            Decided(state, Tx("x-next", TransactionType.Transfer, 10, counterparty: "B"), null, out _);
+        }
+
+        Assert.Equal(new[] { "B", "C", "M" }, live.KnownPayees.Order(StringComparer.Ordinal));
+        Assert.Equal(live.KnownPayees.Order(StringComparer.Ordinal), restored.KnownPayees.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_transfer_is_credited_once_settled_and_can_be_reversed()
     {
         var payer = Decided(Opened(10_000), Tx("x1", TransactionType.Transfer, 2_000, counterparty: "B"), null, out _);
