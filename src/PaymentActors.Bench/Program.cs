@@ -112,12 +112,13 @@ public static class Program
                 {
                     // The headline figure is the uniform run; the Zipf run is reported beside it.
                     result = new ScenarioResult(name).Rate(figures.TxPerSecond).Latency(figures.Latency).Limit(limit, figures.TxPerSecond)
-                        .Add("accounts", 10_000).Add("transactions", count);
+                        .Add("cpu_us_per_tx", figures.CpuMicrosPerTx).Add("accounts", 10_000).Add("transactions", count);
                 }
                 else
                 {
                     result.Add("zipf_tx_per_s", figures.TxPerSecond, figures.TxPerSecond.ToString("N0"))
-                        .Add("zipf_p99_ms", figures.Latency.GetValueAtPercentile(99) / 1000.0);
+                        .Add("zipf_p99_ms", figures.Latency.GetValueAtPercentile(99) / 1000.0)
+                        .Add("zipf_cpu_us_per_tx", figures.CpuMicrosPerTx);
                 }
             }
             finally

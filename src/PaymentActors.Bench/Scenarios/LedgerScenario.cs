@@ -28,7 +28,9 @@ public enum AccountChoice
 /// </summary>
 public static class LedgerScenario
 {
-    public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Approved, long Other);
+    /// <param name="CpuMicrosPerTx">Process CPU time (all threads) per transaction during the measured run: the cost
+    /// of a transaction, less sensitive than the rate to other work on the machine.</param>
+    public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Approved, long Other, double CpuMicrosPerTx);
 
     public static async Task<Figures> RunAsync(PaymentsNodeSettings settings, int count, int accounts, AccountChoice choice, int warmup, DeliverySettings? delivery = null)
     {
@@ -45,6 +47,7 @@ public static class LedgerScenario
 
         var histogram = new LongHistogram(TimeStamp.Minutes(5), 3);
         long approved = 0, other = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         await Source.From(Requests(2, count, accounts, choice, "m"))
             .Select(r => (r, Stopwatch.GetTimestamp()))
@@ -62,7 +65,8 @@ public static class LedgerScenario
                 }
             }, materializer);
         var rate = count / stopwatch.Elapsed.TotalSeconds;
-        return new Figures(rate, histogram, approved, other);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+        return new Figures(rate, histogram, approved, other, cpu);
     }
 
     /// <summary>Seeded stream of CASH_IN / PAYMENT requests; every account is opened by a CASH_IN, so none is declined.</summary>

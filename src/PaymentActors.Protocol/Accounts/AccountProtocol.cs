@@ -23,11 +23,13 @@ public sealed record SubmitTransaction(TransactionRequest Request) : IAccountCom
 
 /// <summary>
 /// Several transactions for the same account in one message: decided in order and persisted in one
-/// journal write. Reply: <see cref="TransactionBatchOutcome"/> with one outcome per request, in order.
+/// journal write. Reply: <see cref="TransactionBatchOutcome"/> with one outcome per request, in order,
+/// carrying the same <paramref name="CorrelationId"/> so a sender with many batches in flight can match
+/// answers without an ask (and a temporary actor) per batch.
 /// </summary>
-public sealed record SubmitTransactionBatch(string AccountId, IReadOnlyList<TransactionRequest> Requests) : IAccountCommand;
+public sealed record SubmitTransactionBatch(string AccountId, IReadOnlyList<TransactionRequest> Requests, long CorrelationId = 0) : IAccountCommand;
 
-public sealed record TransactionBatchOutcome(string AccountId, IReadOnlyList<TransactionOutcome> Outcomes) : IPaymentsMessage;
+public sealed record TransactionBatchOutcome(string AccountId, IReadOnlyList<TransactionOutcome> Outcomes, long CorrelationId = 0) : IPaymentsMessage;
 
 /// <summary>Open an account explicitly. Reply: <see cref="AccountOpenResult"/>.</summary>
 public sealed record OpenAccount(string AccountId, string Currency, long OverdraftLimitMinor, long OpeningBalanceMinor) : IAccountCommand;

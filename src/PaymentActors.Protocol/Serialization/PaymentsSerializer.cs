@@ -154,7 +154,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.Request(c.Request);
                 break;
             case SubmitTransactionBatch c:
-                w.String(c.AccountId); w.Int(c.Requests.Count);
+                w.String(c.AccountId); w.Long(c.CorrelationId); w.Int(c.Requests.Count);
                 foreach (var r in c.Requests)
                 {
                     w.Request(r);
@@ -178,7 +178,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.Outcome(o);
                 break;
             case TransactionBatchOutcome o:
-                w.String(o.AccountId); w.Int(o.Outcomes.Count);
+                w.String(o.AccountId); w.Long(o.CorrelationId); w.Int(o.Outcomes.Count);
                 foreach (var x in o.Outcomes)
                 {
                     w.Outcome(x);
@@ -289,13 +289,13 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             TransferReversedManifest => new TransferReversed(r.String(), r.Long(), r.String()),
             AccountSnapshotManifest => ReadSnapshot(r),
             SubmitTransactionManifest => new SubmitTransaction(r.Request()),
-            SubmitTransactionBatchManifest => new SubmitTransactionBatch(r.String(), r.List(r.Request)),
+            SubmitTransactionBatchManifest => ReadBatch(r),
             OpenAccountManifest => new OpenAccount(r.String(), r.String(), r.Long(), r.Long()),
             GetAccountManifest => new GetAccount(r.String()),
             CreditTransferManifest => new CreditTransfer(r.String(), r.String(), r.String(), r.Long(), r.String(), r.Long(), r.Long()),
             TransferCreditResultManifest => new TransferCreditResult(r.String(), r.String(), r.Bool(), r.NullableString()),
             TransactionOutcomeManifest => r.Outcome(),
-            TransactionBatchOutcomeManifest => new TransactionBatchOutcome(r.String(), r.List(r.Outcome)),
+            TransactionBatchOutcomeManifest => ReadBatchOutcome(r),
             AccountOpenResultManifest => new AccountOpenResult(r.String(), r.Bool(), r.NullableString()),
             AccountViewManifest => new AccountView(r.String(), r.Bool(), r.NullableString(), r.Long(), r.Long(), r.Long(), r.Int(), r.List(r.Recent)),
             WindowPartialsManifest => new WindowPartials(r.String(), r.List(r.Partial), r.Long(), r.Bool(), r.Long()),
@@ -349,6 +349,21 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             w.String(i.TransferId); w.String(i.PayerId); w.Long(i.AmountMinor); w.Long(i.EventTimeMs); w.Long(i.PayerBalanceBeforeMinor);
         });
         w.List(s.KnownPayees, w.String);
+    }
+
+    // Arguments are evaluated left to right, in wire order.
+    private static SubmitTransactionBatch ReadBatch(PayloadReader r)
+    {
+        var accountId = r.String();
+        var correlationId = r.Long();
+        return new SubmitTransactionBatch(accountId, r.List(r.Request), correlationId);
+    }
+
+    private static TransactionBatchOutcome ReadBatchOutcome(PayloadReader r)
+    {
+        var accountId = r.String();
+        var correlationId = r.Long();
+        return new TransactionBatchOutcome(accountId, r.List(r.Outcome), correlationId);
     }
 
     private static AccountSnapshot ReadSnapshot(PayloadReader r) => new(

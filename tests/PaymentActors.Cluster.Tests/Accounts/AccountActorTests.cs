@@ -35,6 +35,56 @@ public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
     private static TransactionRequest Tx(string id, string account, TransactionType type, long amount, string? counterparty = null, string currency = "USD") =>
         new(id, account, type, amount, currency, counterparty, 1_000);
 
+    private IActorRef UnderShard(Props child)
+    {
+        var shard = Sys.ActorOf(Props.Create(() => new ShardStandIn(child, TestActor)));
+        shard.Tell(ShardStandIn.GetChild.Instance);
+        return ExpectMsg<IActorRef>();
+    }
+
+    /// <summary>Parent of one account; forwards what the account sends its parent (Passivate) to the test and stops it as a shard would.</summary>
+    private sealed class ShardStandIn : ReceiveActor
+    {
+        public ShardStandIn(Props child, IActorRef test)
+        {
+            var account = Context.ActorOf(child);
+            Receive<GetChild>(_ => Sender.Tell(account));
+            Receive<Akka.Cluster.Sharding.Passivate>(m =>
+            {
+                test.Forward(m);
+                Context.Stop(account); // as the shard would
+            });
+            ReceiveAny(m => test.Forward(m));
+        }
+
+        public sealed class GetChild
+        {
+            public static readonly GetChild Instance = new();
+        }
+    }
+
+    [Fact]
+    public void Passivates_when_idle_but_not_while_a_transfer_it_sent_is_unanswered()
+    {
+        var settings = FastRedelivery with { IdleTimeout = TimeSpan.FromMilliseconds(300), TransferRedeliveryInterval = TimeSpan.FromSeconds(30) };
+        // Under a stand-in for the shard: its Passivate request to its parent comes to the test actor.
+        var idle = UnderShard(AccountActor.Props("idle-1", _region.Ref, settings, RiskRulesHolder.None()));
+        idle.Tell(new OpenAccount("idle-1", "USD", 0, 10_000));
+        ExpectMsg<AccountOpenResult>();
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(3));
+
+        var payer = UnderShard(AccountActor.Props("payer-1", _region.Ref, settings, RiskRulesHolder.None()));
+        payer.Tell(new OpenAccount("payer-1", "USD", 0, 10_000));
+        ExpectMsg<AccountOpenResult>();
+        payer.Tell(new SubmitTransaction(Tx("x1", "payer-1", TransactionType.Transfer, 1_000, counterparty: "payee-1")));
+        ExpectMsg<TransactionOutcome>(o => Assert.Equal(TransactionStatus.Approved, o.Status));
+        var credit = _region.ExpectMsg<CreditTransfer>();
+        ExpectNoMsg(TimeSpan.FromSeconds(1)); // idle for over 3 × the timeout, but it owes the payee an answer
+
+        payer.Tell(new TransferCreditResult("payer-1", credit.TransferId, true, null));
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(3));
+    }
+
     [Fact]
     public void Approves_declines_and_answers_duplicates_with_the_original_outcome()
     {

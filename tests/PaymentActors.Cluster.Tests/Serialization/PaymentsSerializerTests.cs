@@ -35,7 +35,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         new TransferReversed("t-1", 12_345, "currency: EUR does not match"),
         new SubmitTransaction(Request),
         new SubmitTransaction(Request with { Counterparty = null, OpeningBalanceMinor = null }),
-        new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }]),
+        new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }], 1L << 40),
         new OpenAccount("C1", "JPY", 0, 100),
         new GetAccount("C1"),
         new CreditTransfer("C2", "t-1", "C1", 12_345, "USD", 99, 20_000),
@@ -95,7 +95,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         object[] objects =
         [
             decision.Outcome,
-            new TransactionBatchOutcome("C1", [decision.Outcome, decision.Outcome with { IsDuplicate = true, Rules = Rules }]),
+            new TransactionBatchOutcome("C1", [decision.Outcome, decision.Outcome with { IsDuplicate = true, Rules = Rules }], 77),
             state.ToView(),
             state.ToSnapshot(),
         ];
