@@ -121,8 +121,6 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         }
     }
 
-    private readonly record struct WindowId(TKey Key, long Start);
-
     private readonly WindowOperatorOptions _options;
     private readonly IWindowAggregator<TValue, TAgg> _agg;
     private readonly IComparer<TKey> _keyOrder;
@@ -134,7 +132,9 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
     private readonly bool _session;
     private readonly bool _sideOutput;
 
-    private readonly Dictionary<WindowId, State> _windows = new();
+    // Windows by key, each list sorted by start: one key lookup per event and operator, then a scan of the
+    // key's few live windows (at most size/slide + lateness), rather than a hash of (key, start) per window.
+    private readonly Dictionary<TKey, List<State>> _aligned = new();
     private readonly Dictionary<TKey, List<State>> _sessions = new();
     private readonly PriorityQueue<State, State> _fireQueue;
     private readonly PriorityQueue<State, State> _cleanupQueue;
@@ -257,16 +257,23 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         }
 
         bool assigned = false;
+        List<State>? list = null;
         for (long start = firstStart; start <= lastStart; start += _slide)
         {
             long end = start + _size;
             if (IsExpired(end)) continue;
             assigned = true;
-            var id = new WindowId(key, start);
-            if (!_windows.TryGetValue(id, out var state))
+            if (list is null && !_aligned.TryGetValue(key, out list))
+            {
+                list = new List<State>(4);
+                _aligned.Add(key, list);
+            }
+
+            var state = FindAligned(list, start);
+            if (state is null)
             {
                 state = new State(key, start, end, _agg.Empty());
-                _windows.Add(id, state);
+                list.Insert(InsertionIndex(list, start), state);
                 Track(state);
             }
 
@@ -396,8 +403,20 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         }
         else
         {
-            _windows.Remove(new WindowId(state.Key, state.Start));
+            var list = _aligned[state.Key];
+            list.Remove(state);
+            if (list.Count == 0) _aligned.Remove(state.Key);
         }
+    }
+
+    private static State? FindAligned(List<State> list, long start)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i].Start == start) return list[i];
+        }
+
+        return null;
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -413,7 +432,7 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         }
         else
         {
-            live.AddRange(_windows.Values);
+            foreach (var list in _aligned.Values) live.AddRange(list);
         }
 
         live.Sort(_order);
@@ -468,8 +487,15 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
             {
                 if (w.Start != WindowSpec.FloorToMultiple(w.Start, op._slide) || w.End - w.Start != op._size)
                     throw new ArgumentException($"snapshot window [{w.Start},{w.End}) does not match {snapshot.Options.Spec}", nameof(snapshot));
-                if (!op._windows.TryAdd(new WindowId(w.Key, w.Start), state))
+                if (!op._aligned.TryGetValue(w.Key, out var list))
+                {
+                    list = new List<State>(4);
+                    op._aligned.Add(w.Key, list);
+                }
+
+                if (FindAligned(list, w.Start) is not null)
                     throw new ArgumentException($"snapshot window [{w.Start},{w.End}) appears twice for one key", nameof(snapshot));
+                list.Insert(InsertionIndex(list, w.Start), state);
             }
 
             op.Track(state);
