@@ -45,6 +45,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private long _eventsDurable;
     private readonly Queue<(long Ticket, IActorRef ReplyTo, object Reply)> _pendingReplies = new();
 
+    // This payer's transfer watch (TransferWatchActor): told when the outbox stops or starts being empty.
+    private IActorRef? _transferWatch;
+    private bool _watching;
+
     // A producer rather than Props.Create(() => new ...): the expression form compiles each argument into a
     // dynamic method for every entity started, which first touch of many accounts pays for (and the finalizer after).
     public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts = null) =>
@@ -84,6 +88,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         Command<OpenAccount>(HandleOpen);
         Command<GetAccount>(_ => ReplyWhenDurable(Sender, new ViewRequest()));
         Command<RedeliverTransfers>(_ => ResendPendingTransfers());
+        Command<SettlePendingTransfers>(HandleSettlePending);
         Command<IdleCheck>(_ => PassivateIfIdle());
         Command<SaveSnapshotSuccess>(s =>
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -204,6 +209,11 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         _eventsInFlight += events.Count;
         _eventsScheduled += events.Count;
         PersistAllAsync(events, OnDurable);
+        if (!_watching && _decided.Outbox.Count > 0)
+        {
+            // Told as the debit goes to the journal, not after: the watch is remembered a write sooner.
+            TellWatch(pending: true);
+        }
     }
 
     private void ReplyWhenDurable(IActorRef replyTo, object reply)
@@ -246,6 +256,11 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             }
 
             EnsureRedeliveryTimer();
+        }
+
+        if (e is TransferSettled or TransferReversed && _durable.Outbox.Count == 0 && _decided.Outbox.Count == 0)
+        {
+            TellWatch(pending: false);
         }
 
         if (LastSequenceNr - _lastSnapshotSequenceNr >= _settings.SnapshotEvery)
@@ -291,7 +306,30 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             SendCredit(pending);
         }
 
+        TellWatch(pending: true); // after a recovery, and on every redelivery round: a lost Watch is made good
         EnsureRedeliveryTimer();
+    }
+
+    /// <summary>
+    /// A probe from this payer's watch. If it woke the account, recovery has just resent the outbox; a running payer
+    /// redelivers on its timer. Either way, answer what is still pending (the watch stops on zero).
+    /// </summary>
+    private void HandleSettlePending(SettlePendingTransfers probe)
+    {
+        if (!Timers.IsTimerActive(RedeliveryTimer))
+        {
+            ResendPendingTransfers();
+        }
+
+        TransferWatchActor.Tell(Context.System, ref _transferWatch,
+            new PendingTransfersReport(_accountId, probe.Probe, Math.Max(_durable.Outbox.Count, _decided.Outbox.Count)));
+    }
+
+    private void TellWatch(bool pending)
+    {
+        _watching = pending;
+        TransferWatchActor.Tell(Context.System, ref _transferWatch,
+            pending ? new WatchTransfers(_accountId) : new UnwatchTransfers(_accountId));
     }
 
     private void EnsureRedeliveryTimer()

@@ -26,6 +26,9 @@ public static class PaymentsHosting
 {
     public const string AccountTypeName = "account";
 
+    /// <summary>One small remembered entity per payer with unsettled transfers (see <see cref="TransferWatchActor"/>).</summary>
+    public const string TransferWatchTypeName = "transfer-watch";
+
     /// <summary>Every node hosting accounts has this role; client nodes do not, so they never host shards or count in downing decisions.</summary>
     public const string NodeRole = "payments";
 
@@ -66,6 +69,20 @@ public static class PaymentsHosting
                     StateStoreMode = StateStoreMode.DData,
                     RememberEntities = false,
                     ShouldPassivateIdleEntities = false,
+                    Role = NodeRole,
+                })
+            // Same extractor and shard count as the accounts: a payer's watch has the payer's shard id. It remembers its
+            // entities in the journal (event-sourced store): the coordinator's set of remembered shards and each shard's
+            // set of watches survive a full cluster restart, which ddata (in memory, durable only with LMDB per node) would not.
+            .WithShardRegion<TransferWatchRegion>(
+                TransferWatchTypeName,
+                (_, registry, _) => payerId => TransferWatchActor.Props(payerId, registry.Get<AccountRegion>(), settings.TransferWatchInterval),
+                new AccountMessageExtractor(settings.ShardCount),
+                new ShardOptions
+                {
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = true,
+                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                     Role = NodeRole,
                 })
             .WithSingleton<WindowCollector>(

@@ -44,6 +44,9 @@ public sealed record PaymentsNodeSettings
     public int ShardCount { get; init; } = AccountMessageExtractor.DefaultShardCount;
     public AccountActorSettings Accounts { get; init; } = AccountActorSettings.Default;
 
+    /// <summary>How often a payer's transfer watch asks the payer to settle what it still has pending (see <c>TransferWatchActor</c>).</summary>
+    public TimeSpan TransferWatchInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public Analytics.WindowSettings Windows { get; init; } = Analytics.WindowSettings.Default;
 
     /// <summary>Window results per query answer: a remote answer must fit a remoting frame.</summary>

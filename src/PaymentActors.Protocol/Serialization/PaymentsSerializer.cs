@@ -46,6 +46,12 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     internal const string AccountOpenResultManifest = "R3";
     internal const string AccountViewManifest = "R4";
 
+    // Transfer watch (remote): payer ↔ its transfer-watch entity
+    internal const string WatchTransfersManifest = "T1";
+    internal const string UnwatchTransfersManifest = "T2";
+    internal const string SettlePendingTransfersManifest = "T3";
+    internal const string PendingTransfersReportManifest = "T4";
+
     // Analytics (remote and persisted by the collector)
     internal const string WindowPartialsManifest = "W1";
     internal const string RetireWindowSourceManifest = "W2";
@@ -98,6 +104,10 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         TransactionBatchOutcome => TransactionBatchOutcomeManifest,
         AccountOpenResult => AccountOpenResultManifest,
         AccountView => AccountViewManifest,
+        WatchTransfers => WatchTransfersManifest,
+        UnwatchTransfers => UnwatchTransfersManifest,
+        SettlePendingTransfers => SettlePendingTransfersManifest,
+        PendingTransfersReport => PendingTransfersReportManifest,
         WindowPartials => WindowPartialsManifest,
         WindowPartialsAck => WindowPartialsAckManifest,
         RetireWindowSource => RetireWindowSourceManifest,
@@ -191,6 +201,18 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             case AccountView v:
                 w.String(v.AccountId); w.Bool(v.IsOpen); w.NullableString(v.Currency); w.Long(v.BalanceMinor); w.Long(v.OverdraftLimitMinor);
                 w.Long(v.Version); w.Int(v.PendingTransfers); w.List(v.Recent, w.Recent);
+                break;
+            case WatchTransfers m:
+                w.String(m.AccountId);
+                break;
+            case UnwatchTransfers m:
+                w.String(m.AccountId);
+                break;
+            case SettlePendingTransfers m:
+                w.String(m.AccountId); w.Long(m.Probe);
+                break;
+            case PendingTransfersReport m:
+                w.String(m.AccountId); w.Long(m.Probe); w.Int(m.Pending);
                 break;
             case WindowPartials m:
                 w.String(m.Source); w.List(m.Partials, w.Partial); w.Long(m.Watermark); w.Bool(m.Idle); w.Long(m.Sequence);
@@ -298,6 +320,10 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
             TransactionBatchOutcomeManifest => ReadBatchOutcome(r),
             AccountOpenResultManifest => new AccountOpenResult(r.String(), r.Bool(), r.NullableString()),
             AccountViewManifest => new AccountView(r.String(), r.Bool(), r.NullableString(), r.Long(), r.Long(), r.Long(), r.Int(), r.List(r.Recent)),
+            WatchTransfersManifest => new WatchTransfers(r.String()),
+            UnwatchTransfersManifest => new UnwatchTransfers(r.String()),
+            SettlePendingTransfersManifest => new SettlePendingTransfers(r.String(), r.Long()),
+            PendingTransfersReportManifest => new PendingTransfersReport(r.String(), r.Long(), r.Int()),
             WindowPartialsManifest => new WindowPartials(r.String(), r.List(r.Partial), r.Long(), r.Bool(), r.Long()),
             WindowPartialsAckManifest => new WindowPartialsAck(r.String(), r.Long()),
             RetireWindowSourceManifest => new RetireWindowSource(r.String()),
