@@ -12,7 +12,7 @@ namespace PaymentActors.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] All = ["limits", "ingest", "windows", "memory", "durable-sqlite", "cold-start"];
+    private static readonly string[] All = ["limits", "ingest", "windows", "memory", "durable-sqlite", "cold-start", "cluster"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -42,6 +42,7 @@ public static class Program
                 "memory" => await Ledger("memory", DatabaseKind.Memory, quick),
                 "durable-sqlite" => await Ledger("durable-sqlite", DatabaseKind.Sqlite, quick),
                 "cold-start" => await ColdStart(quick),
+                "cluster" => await ClusterScenario.RunAsync(quick),
                 _ => null,
             };
             if (result is null)

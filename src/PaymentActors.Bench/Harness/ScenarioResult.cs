@@ -60,6 +60,40 @@ public sealed class ScenarioResult(string scenario)
         return this;
     }
 
+    /// <summary>A table row only (the JSON line is left as it is).</summary>
+    public ScenarioResult Row(string name, string display)
+    {
+        _rows.Add((name, display));
+        return this;
+    }
+
+    /// <summary>A JSON field only (no table row).</summary>
+    public ScenarioResult Field(string name, JsonNode? value)
+    {
+        _json[name] = value;
+        return this;
+    }
+
+    /// <summary>The scenario could not run here: says why, and the JSON line carries <c>"skipped":true</c> and null figures.</summary>
+    public ScenarioResult Skip(string reason)
+    {
+        _rows.Add(("skipped", reason));
+        _json["skipped"] = true;
+        _json["reason"] = reason;
+        _json["tx_per_s"] = null;
+        return NoLatency();
+    }
+
+    /// <summary>The scenario failed on the way (an external process or server misbehaved): says how, with null figures.</summary>
+    public ScenarioResult Failed(string error)
+    {
+        _rows.Add(("failed", error));
+        _json["failed"] = true;
+        _json["error"] = error;
+        _json["tx_per_s"] = null;
+        return NoLatency();
+    }
+
     public void Print(TextWriter output)
     {
         var width = Math.Max(24, _rows.Count == 0 ? 0 : _rows.Max(r => r.Name.Length) + 2);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
@@ -44,7 +45,10 @@ public static class NodeVerb
         var nodeWindows = new NodeWindows();
         builder.Services.AddSingleton(nodeWindows);
         builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
-        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows));
+        var locality = new ShardLocality(settings.ShardCount);
+        builder.Services.AddSingleton(locality);
+        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows)
+            .WithActors((system, registry) => system.ActorOf(ShardLocalityRefresher.Props(registry.Get<AccountRegion>(), locality), "shard-locality")));
         var app = builder.Build();
         HttpApi.Map(app);
         return app;

@@ -88,6 +88,9 @@ public static class HttpApi
                 unreachable = state.Unreachable.Select(m => m.Address.ToString()),
             });
         });
+
+        // Shard allocation as this node last read it, and where the messages its ingestion sent went.
+        app.MapGet("/metrics", (ShardLocality locality) => Results.Ok(locality.Read()));
     }
 }
 

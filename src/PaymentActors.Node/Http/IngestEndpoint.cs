@@ -45,7 +45,7 @@ public static class IngestEndpoint
 
     public static void Map(WebApplication app)
     {
-        app.MapPost("/transactions", async (HttpContext context, IRequiredActor<AccountRegion> region, NodeWindows windows, IngestGate gate, ActorSystem system) =>
+        app.MapPost("/transactions", async (HttpContext context, IRequiredActor<AccountRegion> region, NodeWindows windows, IngestGate gate, ShardLocality locality, ActorSystem system) =>
         {
             if (!gate.TryEnter())
             {
@@ -57,7 +57,7 @@ public static class IngestEndpoint
 
             try
             {
-                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, system);
+                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, locality, system);
             }
             finally
             {
@@ -66,7 +66,7 @@ public static class IngestEndpoint
         });
     }
 
-    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, ActorSystem system)
+    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, ShardLocality locality, ActorSystem system)
     {
         context.Response.ContentType = "application/x-ndjson";
         var options = new IngestionOptions();
@@ -98,6 +98,7 @@ public static class IngestEndpoint
             .Via(IngestionPipeline.Graph(region, DeliverySettings.Default, counters, deadLetters, windows.Input, onDuplicate: duplicates.Enqueue))
             .SelectAsync(1, async o =>
             {
+                locality.RecordDelivery(o.Transaction.Request, o.Outcome);
                 await WriteRejections();
                 await response.WriteAsync(JsonSerializer.Serialize(new
                 {

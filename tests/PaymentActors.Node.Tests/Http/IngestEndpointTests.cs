@@ -123,4 +123,40 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         var after = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
+
+    [Fact]
+    public async Task Metrics_count_what_the_endpoint_delivered_and_on_one_node_all_of_it_is_local()
+    {
+        var body = string.Join("\n",
+            """{"id":"m1","account":"MA","type":"CASH_IN","amount":"10.00","currency":"EUR"}""",
+            """{"id":"m2","account":"MA","type":"TRANSFER","amount":"1.00","currency":"EUR","counterparty":"MB"}""",
+            """{"id":"m3","account":"MA","type":"PAYMENT","amount":"99.00","currency":"EUR","counterparty":"M1"}""",
+            """{"id":"m4","account":"MC","type":"CASH_IN","amount":"-1","currency":"EUR"}""") + "\n";
+        var response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"accepted\":3", await response.Content.ReadAsStringAsync()); // m3 is declined (beyond the balance), m4 never delivered
+
+        // The node re-reads the shard allocation every second; deliveries made before it knew their shard are then classified.
+        JsonElement metrics = default;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            metrics = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/metrics")).RootElement;
+            if (metrics.GetProperty("deliveries").GetProperty("pending").GetInt64() == 0 && metrics.GetProperty("credits").GetProperty("pending").GetInt64() == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(3, metrics.GetProperty("deliveries").GetProperty("local").GetInt64());
+        Assert.Equal(0, metrics.GetProperty("deliveries").GetProperty("remote").GetInt64());
+        Assert.Equal(0, metrics.GetProperty("deliveries").GetProperty("pending").GetInt64());
+        Assert.Equal(1, metrics.GetProperty("credits").GetProperty("local").GetInt64()); // the applied transfer; the declined payment sends none
+        Assert.Equal(0, metrics.GetProperty("credits").GetProperty("remote").GetInt64());
+        var self = metrics.GetProperty("self").GetString()!;
+        Assert.Equal([self], metrics.GetProperty("shardsByNode").EnumerateObject().Select(p => p.Name));
+        Assert.True(metrics.GetProperty("shardsLocal").GetInt32() >= 1, metrics.ToString()); // MA's and MB's shards
+        Assert.Equal(metrics.GetProperty("shardsKnown").GetInt32(), metrics.GetProperty("shardsLocal").GetInt32());
+    }
 }
