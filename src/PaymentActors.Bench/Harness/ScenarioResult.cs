@@ -60,6 +60,25 @@ public sealed class ScenarioResult(string scenario)
         return this;
     }
 
+    /// <summary>The scenario could not run here (e.g. no PostgreSQL server): the reason, in the table and in the JSON.</summary>
+    public ScenarioResult Skipped(string reason)
+    {
+        _json["skipped"] = true;
+        _json["reason"] = reason;
+        _json["tx_per_s"] = null;
+        _json["p50_ms"] = null;
+        _json["p99_ms"] = null;
+        _rows.Add(("result", "skipped: " + reason));
+        return this;
+    }
+
+    /// <summary>A line of the table only (what a figure means, what it is compared with); nothing in the JSON.</summary>
+    public ScenarioResult Note(string name, string text)
+    {
+        _rows.Add((name, text));
+        return this;
+    }
+
     public void Print(TextWriter output)
     {
         var width = Math.Max(24, _rows.Count == 0 ? 0 : _rows.Max(r => r.Name.Length) + 2);
