@@ -72,6 +72,14 @@ public sealed class ScenarioResult(string scenario)
         return this;
     }
 
+    /// <summary>A figure that could not be taken this time: null in the JSON, the reason in the table.</summary>
+    public ScenarioResult Missing(string name, string reason)
+    {
+        _json[name] = null;
+        _rows.Add((name, reason));
+        return this;
+    }
+
     /// <summary>A line of the table only (what a figure means, what it is compared with); nothing in the JSON.</summary>
     public ScenarioResult Note(string name, string text)
     {

@@ -73,7 +73,7 @@ public static class DurableScenarios
                 }
                 else
                 {
-                    result.Add($"{prefix}_collector_lag_ms", $"not within {collectorWait.TotalSeconds:F0} s");
+                    result.Missing($"{prefix}_collector_lag_ms", $"not within {collectorWait.TotalSeconds:F0} s");
                 }
             }
 

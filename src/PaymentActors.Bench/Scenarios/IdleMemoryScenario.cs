@@ -72,7 +72,8 @@ public static class IdleMemoryScenario
                 .Add("working_set_after_mb", after.WorkingSet / 1048576.0)
                 .Add("loaded_after_measurement", loadedAfter)
                 .Add("idle_timeout_s", IdleTimeout.TotalSeconds)
-                .Note("tx/s", "accounts touched per second (first touch, new accounts)");
+                .Note("tx/s", "accounts touched per second (first touch, new accounts)")
+                .Note("working set", "coarse: includes what the GC commits and releases (server GC), and SQLite's page cache");
         }
         finally
         {

@@ -26,7 +26,8 @@ public static class PipelineScenario
 {
     /// <param name="CollectorLagMs">From the last outcome until the collector had merged every window (null: not within the wait).</param>
     /// <param name="Transactions">How many were generated (all read, each decided once).</param>
-    /// <param name="CpuMicrosPerTx">Process CPU time (all threads) per transaction, from the first item to the collector's catching up.</param>
+    /// <param name="CpuMicrosPerTx">Process CPU time (all threads) per transaction while the transactions ran (as the ledger
+    /// scenario measures it; the collector's catching up afterwards is <paramref name="CollectorLagMs"/>).</param>
     public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Flagged, long Declined, double? CollectorLagMs, int Transactions, double CpuMicrosPerTx);
 
     private const long Day = 86_400_000;
@@ -65,6 +66,7 @@ public static class PipelineScenario
                 lastOutcome = Stopwatch.GetTimestamp();
                 histogram.RecordValue(Math.Max(1, (lastOutcome - starts[o.Position]) * 1_000_000 / Stopwatch.Frequency));
             });
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
         if (!counters.IdentityHolds || counters.Read != count)
         {
             throw new InvalidOperationException($"pipeline: read {counters.Read} of {count} generated, accepted {counters.Accepted}, rejected {counters.Rejected}, duplicates {counters.Duplicates}");
@@ -73,7 +75,6 @@ public static class PipelineScenario
         var rate = count / Stopwatch.GetElapsedTime(first, lastOutcome).TotalSeconds;
         Console.Error.WriteLine($"  (pipeline {skew}: {rate:N0} tx/s; waiting for the window collector)");
         var lag = await CollectorLagAsync(node, result.MaxEventTimeMs, lastOutcome, collectorWait);
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
         return new Figures(rate, histogram, counters.Flagged, counters.Declined, lag, count, cpu);
     }
 
