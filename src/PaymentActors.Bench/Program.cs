@@ -2,7 +2,6 @@ using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Bench.Scenarios;
 using PaymentActors.Cluster.Hosting;
-using PaymentActors.Protocol.Serialization;
 
 namespace PaymentActors.Bench;
 
@@ -12,7 +11,12 @@ namespace PaymentActors.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] All = ["limits", "ingest", "windows", "memory", "durable-sqlite", "cold-start", "cluster"];
+    private static readonly string[] All = ["limits", "ingest", "windows", "memory", "durable-sqlite", "cold-start",
+        "durable-postgres",
+        "latency",
+        "idle-memory",
+        "cluster",
+    ];
 
     public static async Task<int> Main(string[] args)
     {
@@ -36,12 +40,15 @@ public static class Program
         {
             var result = scenario switch
             {
-                "limits" => Limits(quick),
+                "limits" => await LimitsScenario.RunAsync(quick),
                 "ingest" => StageScenarios.Ingest(Sample(), quick),
                 "windows" => StageScenarios.Windows(quick),
-                "memory" => await Ledger("memory", DatabaseKind.Memory, quick),
-                "durable-sqlite" => await Ledger("durable-sqlite", DatabaseKind.Sqlite, quick),
+                "memory" => await DurableScenarios.RunAsync("memory", DatabaseKind.Memory, quick),
+                "durable-sqlite" => await DurableScenarios.RunAsync("durable-sqlite", DatabaseKind.Sqlite, quick),
                 "cold-start" => await ColdStart(quick),
+                "durable-postgres" => await DurableScenarios.RunAsync("durable-postgres", DatabaseKind.Postgres, quick),
+                "latency" => await LatencyScenario.RunAsync(quick),
+                "idle-memory" => await IdleMemoryScenario.RunAsync(quick),
                 "cluster" => await ClusterScenario.RunAsync(quick),
                 _ => null,
             };
@@ -78,58 +85,6 @@ public static class Program
     }
 
     private static string WorkDirectory => Path.Combine(Path.GetTempPath(), "paymentactors-bench");
-
-    private static ScenarioResult Limits(bool quick)
-    {
-        var serializer = new PaymentsSerializer(null!);
-        var payload = LimitsScenario.RepresentativePayload(serializer);
-        var loop = LimitsScenario.InMemoryLoop(quick ? 2_000_000 : 20_000_000, 10_000);
-        var normal = LimitsScenario.SqliteBatchedInsert(WorkDirectory, quick ? 50_000 : 500_000, payload, "NORMAL");
-        var full = LimitsScenario.SqliteBatchedInsert(WorkDirectory, quick ? 50_000 : 300_000, payload, "FULL");
-        return new ScenarioResult("limits")
-            .Rate(loop)
-            .NoLatency()
-            .Add("in_memory_loop_per_s", loop, loop.ToString("N0"))
-            .Add("sqlite_insert_normal_rows_per_s", normal, normal.ToString("N0"))
-            .Add("sqlite_insert_full_rows_per_s", full, full.ToString("N0"))
-            .Add("payload_bytes", payload.Length);
-    }
-
-    private static async Task<ScenarioResult> Ledger(string name, DatabaseKind database, bool quick)
-    {
-        var count = quick ? 20_000 : 200_000;
-        var limit = database == DatabaseKind.Sqlite
-            ? LimitsScenario.SqliteBatchedInsert(WorkDirectory, quick ? 50_000 : 300_000, LimitsScenario.RepresentativePayload(new PaymentsSerializer(null!)), "NORMAL")
-            : LimitsScenario.InMemoryLoop(quick ? 2_000_000 : 20_000_000, 10_000);
-        ScenarioResult? result = null;
-        foreach (var choice in new[] { AccountChoice.Uniform, AccountChoice.Zipf })
-        {
-            var directory = Path.Combine(WorkDirectory, Guid.NewGuid().ToString("N"));
-            try
-            {
-                var settings = new PaymentsNodeSettings { Port = 0, Database = database, DataDirectory = directory };
-                var figures = await LedgerScenario.RunAsync(settings, count, 10_000, choice, warmup: 10_000);
-                if (result is null)
-                {
-                    // The headline figure is the uniform run; the Zipf run is reported beside it.
-                    result = new ScenarioResult(name).Rate(figures.TxPerSecond).Latency(figures.Latency).Limit(limit, figures.TxPerSecond)
-                        .Add("cpu_us_per_tx", figures.CpuMicrosPerTx).Add("accounts", 10_000).Add("transactions", count);
-                }
-                else
-                {
-                    result.Add("zipf_tx_per_s", figures.TxPerSecond, figures.TxPerSecond.ToString("N0"))
-                        .Add("zipf_p99_ms", figures.Latency.GetValueAtPercentile(99) / 1000.0)
-                        .Add("zipf_cpu_us_per_tx", figures.CpuMicrosPerTx);
-                }
-            }
-            finally
-            {
-                TryDelete(directory);
-            }
-        }
-
-        return result!;
-    }
 
     private static async Task<ScenarioResult> ColdStart(bool quick)
     {

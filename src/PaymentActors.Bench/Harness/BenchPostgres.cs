@@ -1,128 +1,264 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Npgsql;
 
 namespace PaymentActors.Bench.Harness;
 
 /// <summary>
-/// The PostgreSQL server of the cluster scenario: the one named by <c>PAYMENTS_BENCH_POSTGRES</c> (an Npgsql
-/// connection string of a role that may create databases), or a throwaway server started by
-/// <c>scripts/pg-up.sh</c> in a temporary directory on a free port and stopped (and deleted) on dispose.
-/// Each phase gets a database of its own.
+/// The PostgreSQL server a scenario measures against: the one named by <c>PAYMENTS_BENCH_POSTGRES</c> (a
+/// connection string), else a throwaway server started with <c>scripts/pg-up.sh</c> in a temp directory on
+/// a free port when Debian's server binaries are installed (stopped with <c>scripts/pg-down.sh</c> on
+/// dispose, on Ctrl+C and on process exit), else none. Every run gets a fresh database.
 /// </summary>
 public sealed class BenchPostgres : IAsyncDisposable
 {
     public const string EnvironmentVariable = "PAYMENTS_BENCH_POSTGRES";
+    public const string Unavailable = "no PostgreSQL server (set " + EnvironmentVariable + " to a connection string, or install PostgreSQL's server binaries)";
 
-    private readonly Cleanup? _cleanup;
+    /// <summary>Tables a node and the limit measurement create, dropped when the server's role may not create databases.</summary>
+    private static readonly string[] BenchTables = ["journal", "snapshot", "tags", "window_results", "risk_alerts", "bench_copy_limit"];
 
-    private BenchPostgres(string connectionString, string description, string? directory = null, string? downScript = null)
+    private readonly string? _directory;
+    private readonly List<string> _databases = [];
+    private readonly EventHandler? _onExit;
+    private readonly ConsoleCancelEventHandler? _onCancel;
+    private int _stopped;
+
+    private BenchPostgres(string connectionString, string origin, string? directory)
     {
         ConnectionString = connectionString;
-        Description = description;
-        if (directory is not null && downScript is not null)
+        Origin = origin;
+        _directory = directory;
+        if (directory is not null)
         {
-            _cleanup = ChildProcesses.Register(() => Stop(downScript, directory));
+            // A throwaway server outlives this process unless stopped: stop it on Ctrl+C and SIGTERM too.
+            _onExit = (_, _) => Stop();
+            _onCancel = (_, _) => Stop();
+            AppDomain.CurrentDomain.ProcessExit += _onExit;
+            Console.CancelKeyPress += _onCancel;
         }
     }
 
+    /// <summary>The server's connection string (its own database; runs use <see cref="FreshDatabaseAsync"/>).</summary>
     public string ConnectionString { get; }
-    public string Description { get; }
 
-    /// <summary>The server, or the reason there is none (no server binaries, no scripts beside the binaries).</summary>
-    public static async Task<(BenchPostgres? Server, string? SkipReason)> StartAsync()
+    /// <summary>Where the server comes from, for the table.</summary>
+    public string Origin { get; }
+
+    /// <summary>The server to use, or null when there is none (the scenario then reports itself skipped).</summary>
+    public static async Task<BenchPostgres?> StartAsync()
     {
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } external)
+        var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
         {
-            return (new BenchPostgres(external, $"{EnvironmentVariable} ({new NpgsqlConnectionStringBuilder(external).Host})"), null);
+            return new BenchPostgres(configured, EnvironmentVariable, null);
         }
 
-        var up = ChildProcesses.FindAbove(Path.Combine("scripts", "pg-up.sh"));
-        var down = ChildProcesses.FindAbove(Path.Combine("scripts", "pg-down.sh"));
-        if (up is null || down is null)
+        if (!ServerBinariesInstalled())
         {
-            return (null, $"scripts/pg-up.sh not found above the benchmark binaries; set {EnvironmentVariable}");
+            return null;
         }
 
+        var up = BenchPaths.FindInRepository(Path.Combine("scripts", "pg-up.sh"))
+                 ?? throw new FileNotFoundException("scripts/pg-up.sh not found above the benchmark binaries");
         var directory = Path.Combine(Path.GetTempPath(), "paymentactors-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        var port = ChildProcesses.FreeTcpPort();
-        var result = await ChildProcesses.RunAsync("bash", [up, directory, port.ToString()], TimeSpan.FromMinutes(2));
-        if (result.ExitCode != 0)
+        var port = FreeTcpPort();
+        var (exitCode, stdout, stderr) = await RunScriptAsync(up, [directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
+        if (exitCode != 0)
         {
-            TryDelete(directory);
-            if (result.Stderr.Contains("binaries not found", StringComparison.Ordinal))
+            var log = ServerLogTail(directory);
+            StopServer(directory);
+            throw new InvalidOperationException($"PostgreSQL did not start (scripts/pg-up.sh exit {exitCode}): {stderr}{stdout}{log}");
+        }
+
+        var connectionString = stdout.Trim().Split('\n')[^1].Trim();
+        return new BenchPostgres(connectionString, $"throwaway server on 127.0.0.1:{port} (scripts/pg-up.sh)", directory);
+    }
+
+    /// <summary>
+    /// A connection string to an empty database for one run: a new database (dropped at the end on a
+    /// configured server; a throwaway server is discarded whole), or, when the role may not create
+    /// databases, the configured one with the tables a run creates dropped first.
+    /// </summary>
+    public async Task<string> FreshDatabaseAsync(string purpose)
+    {
+        // Lower case, letters, digits and '_' only: no quoting surprises; well under the 63-byte limit.
+        var name = $"bench_{new string(purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(20).ToArray())}_{Guid.NewGuid().ToString("N")[..12]}";
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE DATABASE \"{name}\"");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            Console.Error.WriteLine($"note: the role may not create databases; dropping the benchmark's tables in the configured database instead ({e.MessageText})");
+            foreach (var table in BenchTables)
             {
-                return (null, $"no PostgreSQL server binaries (apt-get install postgresql) and no {EnvironmentVariable}");
+                await ExecuteAsync(connection, $"DROP TABLE IF EXISTS \"{table}\" CASCADE");
             }
 
-            Stop(down, directory);
-            throw new InvalidOperationException($"PostgreSQL did not start (exit {result.ExitCode}): {result.Stderr}{result.Stdout}");
+            return ConnectionString;
         }
 
-        var connection = result.Stdout.Trim().Split('\n')[^1].Trim();
-        return (new BenchPostgres(connection, $"throwaway server on 127.0.0.1:{port}", directory, down), null);
-    }
-
-    /// <summary>A new empty database on this server; its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync(string name)
-    {
-        await ExecuteAsync($"CREATE DATABASE \"{name}\"");
+        _databases.Add(name);
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
-    public async Task DropDatabaseAsync(string name)
+    public async ValueTask DisposeAsync()
     {
+        if (_directory is null)
+        {
+            await DropDatabasesAsync();
+            return;
+        }
+
+        await Task.Run(Stop);
+    }
+
+    private async Task DropDatabasesAsync()
+    {
+        if (_databases.Count == 0)
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools();
         try
         {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            foreach (var name in _databases)
+            {
+                await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            }
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"warning: could not drop database {name}: {e.Message}");
+            Console.Error.WriteLine($"warning: could not drop the benchmark databases ({string.Join(", ", _databases)}): {e.Message}");
         }
     }
 
-    private async Task ExecuteAsync(string sql)
+    private void Stop()
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
+        if (_directory is null || Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        Console.CancelKeyPress -= _onCancel;
+        NpgsqlConnection.ClearAllPools();
+        StopServer(_directory);
+    }
+
+    /// <summary>scripts/pg-down.sh, then the directory; best effort, never throws.</summary>
+    private static void StopServer(string directory)
+    {
+        var down = BenchPaths.FindInRepository(Path.Combine("scripts", "pg-down.sh"));
+        if (down is not null && Directory.Exists(directory))
+        {
+            try
+            {
+                var (exitCode, stdout, stderr) = RunScriptAsync(down, [directory], TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+                if (exitCode != 0)
+                {
+                    Console.Error.WriteLine($"warning: scripts/pg-down.sh {directory} exited {exitCode}: {stderr}{stdout}");
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                Console.Error.WriteLine($"warning: scripts/pg-down.sh {directory} failed: {e.Message}");
+            }
+        }
+
+        BenchPaths.TryDelete(directory);
+    }
+
+    private static bool ServerBinariesInstalled()
+    {
+        const string root = "/usr/lib/postgresql";
+        return Directory.Exists(root) && Directory.GetDirectories(root).Any(v => File.Exists(Path.Combine(v, "bin", "initdb")));
+    }
+
+    private static int FreeTcpPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static string ServerLogTail(string directory)
+    {
+        var log = Path.Combine(directory, "postgres.log");
+        try
+        {
+            return File.Exists(log) ? "\n" + string.Join('\n', File.ReadLines(log).TakeLast(20)) : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Runs a script with bash, bounded by <paramref name="timeout"/>; returns its exit code and output.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, IEnumerable<string> args, TimeSpan timeout)
     {
-        NpgsqlConnection.ClearAllPools();
-        _cleanup?.Run();
-
-        return ValueTask.CompletedTask;
-    }
-
-    private static void Stop(string downScript, string directory)
-    {
-        try
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(script);
+        foreach (var a in args)
         {
-            ChildProcesses.RunAsync("bash", [downScript, directory], TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            Console.Error.WriteLine($"warning: PostgreSQL in {directory} may still run: {e.Message}");
+            info.ArgumentList.Add(a);
         }
 
-        TryDelete(directory);
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start bash {script}");
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) =>
         {
-            if (Directory.Exists(directory))
+            if (e.Data is not null)
             {
-                Directory.Delete(directory, true);
+                lock (stdout)
+                {
+                    stdout.AppendLine(e.Data);
+                }
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        };
+        process.ErrorDataReceived += (_, e) =>
         {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
         }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{script} did not finish within {timeout}: {stdout}{stderr}");
+        }
+
+        process.WaitForExit(); // flush the async readers
+        return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }

@@ -60,10 +60,30 @@ public sealed class ScenarioResult(string scenario)
         return this;
     }
 
-    /// <summary>A table row only (the JSON line is left as it is).</summary>
-    public ScenarioResult Row(string name, string display)
+    /// <summary>The scenario could not run here (e.g. no PostgreSQL server): the reason, in the table and in the JSON.</summary>
+    public ScenarioResult Skipped(string reason)
     {
-        _rows.Add((name, display));
+        _json["skipped"] = true;
+        _json["reason"] = reason;
+        _json["tx_per_s"] = null;
+        _json["p50_ms"] = null;
+        _json["p99_ms"] = null;
+        _rows.Add(("result", "skipped: " + reason));
+        return this;
+    }
+
+    /// <summary>A figure that could not be taken this time: null in the JSON, the reason in the table.</summary>
+    public ScenarioResult Missing(string name, string reason)
+    {
+        _json[name] = null;
+        _rows.Add((name, reason));
+        return this;
+    }
+
+    /// <summary>A line of the table only (what a figure means, what it is compared with); nothing in the JSON.</summary>
+    public ScenarioResult Note(string name, string text)
+    {
+        _rows.Add((name, text));
         return this;
     }
 
@@ -72,16 +92,6 @@ public sealed class ScenarioResult(string scenario)
     {
         _json[name] = value;
         return this;
-    }
-
-    /// <summary>The scenario could not run here: says why, and the JSON line carries <c>"skipped":true</c> and null figures.</summary>
-    public ScenarioResult Skip(string reason)
-    {
-        _rows.Add(("skipped", reason));
-        _json["skipped"] = true;
-        _json["reason"] = reason;
-        _json["tx_per_s"] = null;
-        return NoLatency();
     }
 
     /// <summary>The scenario failed on the way (an external process or server misbehaved): says how, with null figures.</summary>

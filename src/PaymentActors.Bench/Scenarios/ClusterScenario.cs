@@ -63,10 +63,10 @@ public static class ClusterScenario
     public static async Task<ScenarioResult> RunAsync(bool quick)
     {
         var settings = quick ? Quick : Full;
-        var (server, skip) = await BenchPostgres.StartAsync();
+        var server = await BenchPostgres.StartAsync();
         if (server is null)
         {
-            return new ScenarioResult("cluster").Skip(skip ?? "no PostgreSQL");
+            return new ScenarioResult("cluster").Skipped(BenchPostgres.Unavailable);
         }
 
         await using (server)
@@ -77,7 +77,7 @@ public static class ClusterScenario
             {
                 var single = await RunPhaseAsync(server, 1, settings, warmup, load);
                 var cluster = await RunPhaseAsync(server, settings.ClusterSize, settings, warmup, load);
-                return Report(settings, single, cluster, server.Description);
+                return Report(settings, single, cluster, server.Origin);
             }
             catch (Exception e) when (e is TimeoutException or HttpRequestException or TaskCanceledException or InvalidOperationException
                                           or IOException or JsonException or Npgsql.NpgsqlException)
@@ -94,7 +94,7 @@ public static class ClusterScenario
     public static async Task<Phase> RunPhaseAsync(BenchPostgres server, int nodes, Settings settings, IReadOnlyList<Chunk> warmup, IReadOnlyList<Chunk> load)
     {
         var database = $"bench_n{nodes}_{Guid.NewGuid().ToString("N")[..8]}";
-        var connection = await server.CreateDatabaseAsync(database);
+        var connection = await server.FreshDatabaseAsync($"cluster_n{nodes}");
         var directory = Path.Combine(Path.GetTempPath(), "paymentactors-bench", database);
         var processes = new List<NodeProcess>();
         var failed = true;
@@ -132,7 +132,6 @@ public static class ClusterScenario
         {
             var stopping = Stopwatch.StartNew();
             await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
-            await server.DropDatabaseAsync(database);
             Progress(nodes, $"stopped in {stopping.Elapsed.TotalSeconds:F1} s");
             if (failed)
             {
@@ -213,29 +212,29 @@ public static class ClusterScenario
         var ratio = one.Measured.TxPerSecond > 0 ? many.Measured.TxPerSecond / one.Measured.TxPerSecond : 0;
         var expected = 1 - 1.0 / many.Nodes;
         var result = new ScenarioResult("cluster")
-            .Row("", Col("1 node", $"{many.Nodes} nodes", $"{many.Nodes} / 1"))
-            .Row("tx/s (durable)", Col(N0(one.Measured.TxPerSecond), N0(many.Measured.TxPerSecond), F2(ratio)));
+            .Note("", Col("1 node", $"{many.Nodes} nodes", $"{many.Nodes} / 1"))
+            .Note("tx/s (durable)", Col(N0(one.Measured.TxPerSecond), N0(many.Measured.TxPerSecond), F2(ratio)));
         foreach (var p in new[] { 50.0, 99.0, 99.9 })
         {
-            result.Row($"p{p.ToString(CultureInfo.InvariantCulture)} ms", Col(F2(Ms(one.Measured.Latency, p)), F2(Ms(many.Measured.Latency, p)),
+            result.Note($"p{p.ToString(CultureInfo.InvariantCulture)} ms", Col(F2(Ms(one.Measured.Latency, p)), F2(Ms(many.Measured.Latency, p)),
                 Ratio(Ms(many.Measured.Latency, p), Ms(one.Measured.Latency, p))));
         }
 
         string Crossed(Locality l) => $"{F3(l.CrossShare)} of {N0(l.Messages)}";
         result
-            .Row("crossed nodes, measured", Col(Crossed(one.Locality), Crossed(many.Locality)))
-            .Row("crossed nodes, expected", Col(F3(0), $"{F3(expected)} (1 - 1/{many.Nodes})"))
-            .Row("  submissions remote", Col($"{N0(one.Locality.SubmitRemote)} / {N0(one.Locality.SubmitLocal + one.Locality.SubmitRemote)}",
+            .Note("crossed nodes, measured", Col(Crossed(one.Locality), Crossed(many.Locality)))
+            .Note("crossed nodes, expected", Col(F3(0), $"{F3(expected)} (1 - 1/{many.Nodes})"))
+            .Note("  submissions remote", Col($"{N0(one.Locality.SubmitRemote)} / {N0(one.Locality.SubmitLocal + one.Locality.SubmitRemote)}",
                 $"{N0(many.Locality.SubmitRemote)} / {N0(many.Locality.SubmitLocal + many.Locality.SubmitRemote)}"))
-            .Row("  transfer credits remote", Col($"{N0(one.Locality.CreditRemote)} / {N0(one.Locality.CreditLocal + one.Locality.CreditRemote)}",
+            .Note("  transfer credits remote", Col($"{N0(one.Locality.CreditRemote)} / {N0(one.Locality.CreditLocal + one.Locality.CreditRemote)}",
                 $"{N0(many.Locality.CreditRemote)} / {N0(many.Locality.CreditLocal + many.Locality.CreditRemote)}"))
-            .Row("shards per node", Col(one.ShardsPerNode, many.ShardsPerNode))
-            .Row("in flight", Col($"{N0(s.InFlightPerNode)} ({s.RequestsPerNode}×{s.ChunkLines})", $"{N0(s.InFlightPerNode * many.Nodes)} ({many.Nodes}×{s.RequestsPerNode}×{s.ChunkLines})"))
-            .Row("approved/flagged/declined", Col(one.Measured.Decisions, many.Measured.Decisions))
-            .Row("lost or rejected", Col(N0(one.Measured.Lost + one.Measured.Rejected), N0(many.Measured.Lost + many.Measured.Rejected)))
-            .Row("start s; warm-up tx/s", Col($"{one.StartSeconds:F1}; {N0(one.Warmup.TxPerSecond)}", $"{many.StartSeconds:F1}; {N0(many.Warmup.TxPerSecond)}"))
-            .Row("load", $"{N0(s.Transactions)} transactions per phase over {N0(s.Accounts)} accounts (uniform), {s.TransferShare:P0} transfers, after one warm-up touch per account")
-            .Row("database", database)
+            .Note("shards per node", Col(one.ShardsPerNode, many.ShardsPerNode))
+            .Note("in flight", Col($"{N0(s.InFlightPerNode)} ({s.RequestsPerNode}×{s.ChunkLines})", $"{N0(s.InFlightPerNode * many.Nodes)} ({many.Nodes}×{s.RequestsPerNode}×{s.ChunkLines})"))
+            .Note("approved/flagged/declined", Col(one.Measured.Decisions, many.Measured.Decisions))
+            .Note("lost or rejected", Col(N0(one.Measured.Lost + one.Measured.Rejected), N0(many.Measured.Lost + many.Measured.Rejected)))
+            .Note("start s; warm-up tx/s", Col($"{one.StartSeconds:F1}; {N0(one.Warmup.TxPerSecond)}", $"{many.StartSeconds:F1}; {N0(many.Warmup.TxPerSecond)}"))
+            .Note("load", $"{N0(s.Transactions)} transactions per phase over {N0(s.Accounts)} accounts (uniform), {s.TransferShare:P0} transfers, after one warm-up touch per account")
+            .Note("database", database)
             .Field("tx_per_s", Math.Round(many.Measured.TxPerSecond, 1))
             .Field("p50_ms", Math.Round(Ms(many.Measured.Latency, 50), 3))
             .Field("p99_ms", Math.Round(Ms(many.Measured.Latency, 99), 3))

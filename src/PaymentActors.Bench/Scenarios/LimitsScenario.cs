@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
@@ -9,11 +11,40 @@ namespace PaymentActors.Bench.Scenarios;
 
 /// <summary>
 /// The physical limits of this machine, measured in the same process as the pipeline figures they are
-/// compared with: an in-memory balance loop, and raw batched inserts of journal-sized rows into SQLite.
+/// compared with: an in-memory balance loop, raw batched inserts of journal-sized rows into SQLite, and
+/// binary COPY of the same rows into PostgreSQL when a server is available.
 /// </summary>
 public static class LimitsScenario
 {
     public const int RowsPerTransaction = 1000;
+
+    public static async Task<ScenarioResult> RunAsync(bool quick)
+    {
+        var payload = RepresentativePayload(new PaymentsSerializer(null!));
+        var loop = InMemoryLoop(quick ? 2_000_000 : 20_000_000, 10_000);
+        var normal = SqliteBatchedInsert(BenchPaths.WorkDirectory, quick ? 50_000 : 500_000, payload, "NORMAL");
+        var full = SqliteBatchedInsert(BenchPaths.WorkDirectory, quick ? 50_000 : 300_000, payload, "FULL");
+        var result = new ScenarioResult("limits")
+            .Rate(loop)
+            .NoLatency()
+            .Add("in_memory_loop_per_s", loop, loop.ToString("N0"))
+            .Add("sqlite_insert_normal_rows_per_s", normal, normal.ToString("N0"))
+            .Add("sqlite_insert_full_rows_per_s", full, full.ToString("N0"));
+        await using (var postgres = await BenchPostgres.StartAsync())
+        {
+            if (postgres is null)
+            {
+                result.Add("postgres_copy_skipped", BenchPostgres.Unavailable);
+            }
+            else
+            {
+                var copy = PostgresBinaryCopy(await postgres.FreshDatabaseAsync("limits"), quick ? 50_000 : 300_000, payload);
+                result.Add("postgres_copy_rows_per_s", copy, copy.ToString("N0")).Note("postgres server", postgres.Origin);
+            }
+        }
+
+        return result.Add("payload_bytes", payload.Length);
+    }
 
     /// <summary>A payload the size of a real persisted event (TransactionApproved through our serializer).</summary>
     public static byte[] RepresentativePayload(PaymentsSerializer serializer) =>
@@ -86,6 +117,61 @@ public static class LimitsScenario
                 File.Delete(file + suffix);
             }
         }
+    }
+
+    /// <summary>
+    /// Rows/s of binary COPY of the same journal-shaped rows into PostgreSQL, <see cref="RowsPerTransaction"/>
+    /// rows per COPY (each COPY is one transaction, committed with the server's durability settings).
+    /// </summary>
+    public static double PostgresBinaryCopy(string connectionString, int rows, byte[] payload)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        Execute(connection, """
+            CREATE TABLE bench_copy_limit (ordering BIGSERIAL PRIMARY KEY, persistence_id TEXT NOT NULL,
+              sequence_number BIGINT NOT NULL, created BIGINT NOT NULL, manifest TEXT NOT NULL, payload BYTEA NOT NULL,
+              UNIQUE (persistence_id, sequence_number));
+            """);
+        try
+        {
+            // One unmeasured batch (other persistence ids): JIT and the connection's first COPY.
+            Copy(connection, "warm-C", 0, RowsPerTransaction, payload);
+            var stopwatch = Stopwatch.StartNew();
+            for (var start = 0; start < rows; start += RowsPerTransaction)
+            {
+                Copy(connection, "account-C", start, Math.Min(rows, start + RowsPerTransaction), payload);
+            }
+
+            return rows / stopwatch.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Execute(connection, "DROP TABLE bench_copy_limit");
+        }
+    }
+
+    private static void Copy(NpgsqlConnection connection, string prefix, int start, int end, byte[] payload)
+    {
+        using var writer = connection.BeginBinaryImport(
+            "COPY bench_copy_limit (persistence_id, sequence_number, created, manifest, payload) FROM STDIN (FORMAT BINARY)");
+        for (var i = start; i < end; i++)
+        {
+            writer.StartRow();
+            writer.Write(prefix + (i % 10_000), NpgsqlDbType.Text);
+            writer.Write((long)(i / 10_000 + 1), NpgsqlDbType.Bigint);
+            writer.Write((long)i, NpgsqlDbType.Bigint);
+            writer.Write("E2", NpgsqlDbType.Text);
+            writer.Write(payload, NpgsqlDbType.Bytea);
+        }
+
+        writer.Complete();
+    }
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static void Execute(SqliteConnection connection, string sql)
