@@ -64,8 +64,8 @@ public sealed class BenchPostgres : IAsyncDisposable
         var up = BenchPaths.FindInRepository(Path.Combine("scripts", "pg-up.sh"))
                  ?? throw new FileNotFoundException("scripts/pg-up.sh not found above the benchmark binaries");
         var directory = Path.Combine(Path.GetTempPath(), "paymentactors-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        var port = FreeTcpPort();
-        var (exitCode, stdout, stderr) = await RunScriptAsync(up, [directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
+        var port = ChildProcesses.FreeTcpPort();
+        var (exitCode, stdout, stderr) = await ChildProcesses.RunAsync("bash", [up, directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
         if (exitCode != 0)
         {
             var log = ServerLogTail(directory);
@@ -162,7 +162,7 @@ public sealed class BenchPostgres : IAsyncDisposable
         {
             try
             {
-                var (exitCode, stdout, stderr) = RunScriptAsync(down, [directory], TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+                var (exitCode, stdout, stderr) = ChildProcesses.RunAsync("bash", [down, directory], TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
                 if (exitCode != 0)
                 {
                     Console.Error.WriteLine($"warning: scripts/pg-down.sh {directory} exited {exitCode}: {stderr}{stdout}");
@@ -183,15 +183,6 @@ public sealed class BenchPostgres : IAsyncDisposable
         return Directory.Exists(root) && Directory.GetDirectories(root).Any(v => File.Exists(Path.Combine(v, "bin", "initdb")));
     }
 
-    private static int FreeTcpPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     private static string ServerLogTail(string directory)
     {
         var log = Path.Combine(directory, "postgres.log");
@@ -210,55 +201,5 @@ public sealed class BenchPostgres : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Runs a script with bash, bounded by <paramref name="timeout"/>; returns its exit code and output.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, IEnumerable<string> args, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(script);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start bash {script}");
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.AppendLine(e.Data);
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within {timeout}: {stdout}{stderr}");
-        }
-
-        process.WaitForExit(); // flush the async readers
-        return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }
