@@ -39,6 +39,8 @@ public sealed class SingletonFailoverTest(PostgresServer postgres)
         collectorNode.Kill();
         await Ingest(events.Skip(600)); // partials go to a collector that is down or moving: buffered, resent
         collectorNode.Start();
+        // The restarted node first: right after the kill a survivor may still count the dead incarnation as Up.
+        await collectorNode.WaitForUpMembersAsync(3, TimeSpan.FromSeconds(90));
         await ingestNode.WaitForUpMembersAsync(3, TimeSpan.FromSeconds(90));
 
         // Offline recompute of the final hourly totals: hours 0 and 1 (hour 2 is still open: no watermark past it).
