@@ -10,21 +10,20 @@ namespace PaymentActors.Bench.Harness;
 /// The PostgreSQL server a scenario measures against: the one named by <c>PAYMENTS_BENCH_POSTGRES</c> (a
 /// connection string), else a throwaway server started with <c>scripts/pg-up.sh</c> in a temp directory on
 /// a free port when Debian's server binaries are installed (stopped with <c>scripts/pg-down.sh</c> on
-/// dispose, on Ctrl+C and on process exit), else none. Every run gets a fresh database.
+/// dispose, at exit and on a signal: <see cref="ChildProcesses"/>), else none. Every run gets a fresh database.
 /// </summary>
 public sealed class BenchPostgres : IAsyncDisposable
 {
     public const string EnvironmentVariable = "PAYMENTS_BENCH_POSTGRES";
-    public const string Unavailable = "no PostgreSQL server (set " + EnvironmentVariable + " to a connection string, or install PostgreSQL's server binaries)";
+    public const string Unavailable = "no PostgreSQL server (set " + EnvironmentVariable + " to a connection string, or install the PostgreSQL server binaries)";
 
     /// <summary>Tables a node and the limit measurement create, dropped when the server's role may not create databases.</summary>
     private static readonly string[] BenchTables = ["journal", "snapshot", "tags", "window_results", "risk_alerts", "bench_copy_limit"];
 
     private readonly string? _directory;
+    private readonly Cleanup? _stop;
     private readonly List<string> _databases = [];
-    private readonly EventHandler? _onExit;
-    private readonly ConsoleCancelEventHandler? _onCancel;
-    private int _stopped;
+    private bool _reusesConfiguredDatabase;
 
     private BenchPostgres(string connectionString, string origin, string? directory)
     {
@@ -33,11 +32,12 @@ public sealed class BenchPostgres : IAsyncDisposable
         _directory = directory;
         if (directory is not null)
         {
-            // A throwaway server outlives this process unless stopped: stop it on Ctrl+C and SIGTERM too.
-            _onExit = (_, _) => Stop();
-            _onCancel = (_, _) => Stop();
-            AppDomain.CurrentDomain.ProcessExit += _onExit;
-            Console.CancelKeyPress += _onCancel;
+            // A throwaway server outlives this process unless stopped: stopped on dispose, and at exit or on a signal.
+            _stop = ChildProcesses.Register(() =>
+            {
+                NpgsqlConnection.ClearAllPools();
+                StopServer(directory);
+            });
         }
     }
 
@@ -94,12 +94,13 @@ public sealed class BenchPostgres : IAsyncDisposable
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            Console.Error.WriteLine($"note: the role may not create databases; dropping the benchmark's tables in the configured database instead ({e.MessageText})");
-            foreach (var table in BenchTables)
+            if (!_reusesConfiguredDatabase)
             {
-                await ExecuteAsync(connection, $"DROP TABLE IF EXISTS \"{table}\" CASCADE");
+                Console.Error.WriteLine($"note: the role may not create databases ({e.MessageText}); each run drops the benchmark's tables in the configured database instead");
+                _reusesConfiguredDatabase = true;
             }
 
+            await DropBenchTablesAsync(connection);
             return ConnectionString;
         }
 
@@ -115,12 +116,13 @@ public sealed class BenchPostgres : IAsyncDisposable
             return;
         }
 
-        await Task.Run(Stop);
+        await Task.Run(_stop!.Run);
     }
 
+    /// <summary>What this run created on a configured server: its databases, or its tables in the configured database.</summary>
     private async Task DropDatabasesAsync()
     {
-        if (_databases.Count == 0)
+        if (_databases.Count == 0 && !_reusesConfiguredDatabase)
         {
             return;
         }
@@ -134,24 +136,24 @@ public sealed class BenchPostgres : IAsyncDisposable
             {
                 await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
             }
+
+            if (_reusesConfiguredDatabase)
+            {
+                await DropBenchTablesAsync(connection);
+            }
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"warning: could not drop the benchmark databases ({string.Join(", ", _databases)}): {e.Message}");
+            Console.Error.WriteLine($"warning: could not drop what the benchmark created ({string.Join(", ", _databases.Append("its tables"))}): {e.Message}");
         }
     }
 
-    private void Stop()
+    private static async Task DropBenchTablesAsync(NpgsqlConnection connection)
     {
-        if (_directory is null || Interlocked.Exchange(ref _stopped, 1) != 0)
+        foreach (var table in BenchTables)
         {
-            return;
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS \"{table}\" CASCADE");
         }
-
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        Console.CancelKeyPress -= _onCancel;
-        NpgsqlConnection.ClearAllPools();
-        StopServer(_directory);
     }
 
     /// <summary>scripts/pg-down.sh, then the directory; best effort, never throws.</summary>

@@ -61,10 +61,21 @@ public static class ChildProcesses
             if (!_hooked)
             {
                 _hooked = true;
-                // SIGTERM and SIGINT end a .NET process without running ProcessExit handlers: catch them, clean up, then let them end it.
-                foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP })
+                // SIGTERM and SIGINT end a .NET process without running ProcessExit handlers: catch them, clean up, then
+                // end the process ourselves. Not left to the default action: a node host running in this process
+                // (Microsoft.Extensions.Hosting's console lifetime) cancels it to stop only itself, and the benchmark
+                // would then wait forever on the stopped node.
+                foreach (var (signal, exitCode) in new[] { (PosixSignal.SIGTERM, 143), (PosixSignal.SIGINT, 130), (PosixSignal.SIGQUIT, 131), (PosixSignal.SIGHUP, 129) })
                 {
-                    Signals.Add(PosixSignalRegistration.Create(signal, _ => RunAll()));
+                    Signals.Add(PosixSignalRegistration.Create(signal, context =>
+                    {
+                        context.Cancel = true;
+                        Task.Run(() =>
+                        {
+                            RunAll();
+                            Environment.Exit(exitCode);
+                        });
+                    }));
                 }
 
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAll();
