@@ -148,13 +148,25 @@ public static class ChildProcesses
         return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A port free now and not handed out before in this run (the OS may offer a just-released one again).</summary>
     public static int FreeTcpPort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                listener.Stop();
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     /// <summary>The first parent of the benchmark binaries that holds <paramref name="relativePath"/> (the repository checkout), or null.</summary>

@@ -21,12 +21,25 @@ public static class RepoPaths
         throw new InvalidOperationException("PaymentActors.sln not found above the test binaries");
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A port free now and never handed out before in this run: the OS may offer a just-released port
+    /// again, and two nodes (or a node's remoting and HTTP) given the same one fail to start.</summary>
     public static int FreeTcpPort()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+                listener.Stop();
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 }
