@@ -159,16 +159,32 @@ public static class IngestionPipeline
 
                 return o;
             });
-        return windows is null
-            ? flow
-            : flow.AlsoTo(Flow.Create<IngestOutcome>()
-                .Select(o => DecidedTransaction.From(o.Transaction.Request, o.Outcome))
-                .Where(d => d is not null)
-                .Select(d => WindowInput.Of(d!))
-                // A bounded input (a file replay) ends its windows when it ends, in order after its last element.
-                .Concat(boundedInput ? Source.Single(WindowInput.End) : Source.Empty<WindowInput>())
-                .To(windows));
+        if (windows is null)
+        {
+            return flow;
+        }
+
+        var toWindows = Flow.Create<IngestOutcome>()
+            // Not Select then Where: a stream element must never be null (duplicates decide nothing new).
+            .SelectMany(o => DecidedTransaction.From(o.Transaction.Request, o.Outcome) is { } d ? [WindowInput.Of(d)] : Array.Empty<WindowInput>())
+            // A bounded input (a file replay) ends its windows when it ends, in order after its last element.
+            .Concat(boundedInput ? Source.Single(WindowInput.End) : Source.Empty<WindowInput>())
+            .To(windows);
+        return flow.Via(AlsoToCancellingWithDownstream(toWindows));
     }
+
+    /// <summary>
+    /// Like <c>AlsoTo</c>, but when the main downstream cancels (an ingestion is stopped) the whole flow stops:
+    /// <c>AlsoTo</c> keeps pulling for its side sink, and the window stage's hub never cancels, so a stopped
+    /// ingestion would otherwise go on reading and delivering.
+    /// </summary>
+    private static Flow<T, T, NotUsed> AlsoToCancellingWithDownstream<T>(Sink<T, NotUsed> side) =>
+        Flow.FromGraph(GraphDsl.Create(b =>
+        {
+            var broadcast = b.Add(new Broadcast<T>(2, eagerCancel: true));
+            b.From(broadcast.Out(1)).To(side);
+            return new FlowShape<T, T>(broadcast.In, broadcast.Out(0));
+        }));
 
     /// <summary>Lines of a stream (an HTTP body) as records, read asynchronously; same rules as <see cref="ReadLines"/>.</summary>
     public static async IAsyncEnumerable<RawRecord> ReadLinesAsync(Stream stream, string source, int maxLineLength,
