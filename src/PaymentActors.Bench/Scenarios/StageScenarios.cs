@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Bench.Scenarios;

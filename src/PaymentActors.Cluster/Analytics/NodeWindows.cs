@@ -2,7 +2,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
 namespace PaymentActors.Cluster.Analytics;

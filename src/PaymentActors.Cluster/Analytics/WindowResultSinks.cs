@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Cluster.Analytics;
 

@@ -6,7 +6,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Cluster.Ingestion;
