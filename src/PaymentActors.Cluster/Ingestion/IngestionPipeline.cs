@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
@@ -315,12 +316,6 @@ public static class IngestionPipeline
     public static string SourceKey(string path)
     {
         var full = Path.GetFullPath(path);
-        ulong h = 14695981039346656037UL;
-        foreach (var ch in full)
-        {
-            h = (h ^ ch) * 1099511628211UL;
-        }
-
-        return $"{Path.GetFileName(full)}-{h:x16}";
+        return $"{Path.GetFileName(full)}-{Fnv1a.Of(full):x16}";
     }
 }
