@@ -64,6 +64,26 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Stops the server and keeps its files (a journal outage); <see cref="RestartAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
+        var result = await ProcessRunner.RunAsync("bash", [Script("pg-down.sh"), _directory], TimeSpan.FromMinutes(1));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not stop (scripts/pg-down.sh exit {result.ExitCode}): {result.Stderr}{result.Stdout}");
+        }
+    }
+
+    /// <summary>Starts the stopped server again, same port and data.</summary>
+    public async Task RestartAsync()
+    {
+        var result = await ProcessRunner.RunAsync("bash", [Script("pg-up.sh"), _directory, Port.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not restart (scripts/pg-up.sh exit {result.ExitCode}): {result.Stderr}{result.Stdout}{ServerLogTail()}");
+        }
+    }
+
     public Task DisposeAsync() => _stop is null ? Task.CompletedTask : Task.Run(_stop.Run);
 
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
