@@ -1,6 +1,6 @@
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Domain.Tests.Windows;
 

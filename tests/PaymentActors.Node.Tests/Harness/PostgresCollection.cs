@@ -1,5 +1,3 @@
-using PaymentActors.Testing;
-
 namespace PaymentActors.Node.Tests.Harness;
 
 /// <summary>One throwaway PostgreSQL server for the process tests (xunit wants the collection in the test assembly).</summary>
