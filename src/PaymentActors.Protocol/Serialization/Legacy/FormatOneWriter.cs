@@ -1,4 +1,3 @@
-using System.Runtime.Serialization;
 using System.Text;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Analytics;
