@@ -2,6 +2,7 @@ using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Bench.Scenarios;
 using PaymentActors.Cluster.Hosting;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Bench;
 
@@ -72,26 +73,14 @@ public static class Program
         return 0;
     }
 
-    private static string Sample()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "samples", "paysim-10k.csv");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("samples/paysim-10k.csv not found above the benchmark binaries");
-    }
-
-    private static string WorkDirectory => Path.Combine(Path.GetTempPath(), "paymentactors-bench");
+    private static string Sample() =>
+        RepoPaths.FindAbove(Path.Combine("samples", "paysim-10k.csv"))
+        ?? throw new FileNotFoundException("samples/paysim-10k.csv not found above the benchmark binaries");
 
     private static async Task<ScenarioResult> ColdStart(bool quick)
     {
         var accounts = quick ? 5_000 : 20_000;
-        var directory = Path.Combine(WorkDirectory, Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(BenchPaths.WorkDirectory, Guid.NewGuid().ToString("N"));
         try
         {
             var settings = new PaymentsNodeSettings { Port = 0, Database = DatabaseKind.Sqlite, DataDirectory = directory };

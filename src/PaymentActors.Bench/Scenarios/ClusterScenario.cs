@@ -96,7 +96,7 @@ public static class ClusterScenario
     {
         var database = $"bench_n{nodes}_{Guid.NewGuid().ToString("N")[..8]}";
         var connection = await server.FreshDatabaseAsync($"cluster_n{nodes}");
-        var directory = Path.Combine(Path.GetTempPath(), "paymentactors-bench", database);
+        var directory = Path.Combine(BenchPaths.WorkDirectory, database);
         var processes = new List<NodeProcess>();
         var failed = true;
         try

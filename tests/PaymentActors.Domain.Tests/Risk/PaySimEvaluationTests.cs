@@ -1,5 +1,6 @@
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Risk;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Domain.Tests.Risk;
 
@@ -9,7 +10,7 @@ public sealed class PaySimEvaluationTests
     [Fact]
     public void The_default_rules_reach_the_recall_and_precision_targets_on_the_bundled_sample()
     {
-        var path = Path.Combine(Root(), "samples", "paysim-10k.csv");
+        var path = Path.Combine(RepoPaths.Root, "samples", "paysim-10k.csv");
         var parser = new PaySimParser(new IngestionOptions());
         var transactions = File.ReadLines(path).Select((l, i) => parser.Parse(new RawRecord(path, i + 1, l)))
             .Where(r => r.Kind == ParseKind.Transaction).Select(r => r.Transaction!).ToList();
@@ -17,18 +18,5 @@ public sealed class PaySimEvaluationTests
         Assert.Equal((486, 3, 14, 9497), (result.TruePositives, result.FalsePositives, result.FalseNegatives, result.TrueNegatives));
         Assert.True(result.Recall >= 0.90 && result.Precision >= 0.80, System.Text.Json.JsonSerializer.Serialize(result));
         Assert.True(result.BaselineRecall < 0.01); // PaySim's own rule (TRANSFER over 200,000) catches almost nothing
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PaymentActors.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }
