@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;

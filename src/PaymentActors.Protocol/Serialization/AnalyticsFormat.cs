@@ -1,4 +1,4 @@
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using static PaymentActors.Protocol.Serialization.CommonFormat;
 using P = PaymentActors.Protocol.Serialization.Proto;

@@ -2,7 +2,7 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Serialization.Legacy;

@@ -7,7 +7,6 @@ using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Ingestion;
 using PaymentActors.Cluster.Risk;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Risk;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Domain.Windows;

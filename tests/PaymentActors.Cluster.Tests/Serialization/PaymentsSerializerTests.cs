@@ -2,7 +2,6 @@ using System.Runtime.Serialization;
 using Akka.Hosting;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;

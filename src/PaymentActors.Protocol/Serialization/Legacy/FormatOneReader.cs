@@ -1,7 +1,6 @@
 using System.Runtime.Serialization;
 using System.Text;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Ingestion;

@@ -1,6 +1,5 @@
 using System.Text;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Ingestion;
