@@ -1,3 +1,4 @@
+using PaymentActors.Cluster.Observability;
 using Akka;
 using Akka.Actor;
 using Akka.Streams;
@@ -127,6 +128,7 @@ public sealed class PartialsForwarder : ReceiveActor, IWithTimers
         {
             var numbered = batch with { Sequence = ++_sequence };
             _unacknowledged.AddLast(numbered);
+            PaymentsMetrics.ForwarderBacklog(_unacknowledged.Count);
             collector.Tell(numbered);
             if (!Timers.IsTimerActive(ResendTimer))
             {
@@ -139,6 +141,8 @@ public sealed class PartialsForwarder : ReceiveActor, IWithTimers
             {
                 _unacknowledged.RemoveFirst();
             }
+
+            PaymentsMetrics.ForwarderBacklog(_unacknowledged.Count);
         });
         Receive<Resend>(_ =>
         {

@@ -1,3 +1,4 @@
+using PaymentActors.Cluster.Observability;
 using System.Text;
 using System.Text.Json;
 using Akka;
@@ -44,6 +45,7 @@ public sealed class DeadLetterWriter(TextWriter writer, Action<DeadLetter>? obse
 
     public void Write(DeadLetter d)
     {
+        PaymentsMetrics.DeadLetter(d.Field);
         observer?.Invoke(d);
         var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
         lock (_gate)
@@ -101,6 +103,10 @@ public static class IngestionPipeline
         }
     }
 
+    /// <summary>The kind of an ingestion source for metrics (a few values, not the file name or client address).</summary>
+    public static string SourceKind(string source) =>
+        source.StartsWith("http:", StringComparison.Ordinal) ? "http" : source.StartsWith("generator:", StringComparison.Ordinal) ? "generator" : "file";
+
     /// <summary>
     /// Preprocessing as a flow: counts reads, skips, rejections and input duplicates (writing dead letters)
     /// and lets only transactions through.
@@ -118,13 +124,17 @@ public static class IngestionPipeline
                     case ParseKind.DeadLetter:
                         counters.OnRead();
                         counters.OnRejected();
+                        PaymentsMetrics.IngestRecordRead(SourceKind(item.Result.DeadLetter!.Source));
+                        PaymentsMetrics.IngestRecordDone(SourceKind(item.Result.DeadLetter!.Source), "rejected");
                         deadLetters?.Write(item.Result.DeadLetter!);
                         return false;
                     default:
                         counters.OnRead();
+                        PaymentsMetrics.IngestRecordRead(SourceKind(item.Result.Transaction!.Source));
                         if (duplicates.IsDuplicate(item.Result.Transaction!))
                         {
                             counters.OnDuplicate();
+                            PaymentsMetrics.IngestRecordDone(SourceKind(item.Result.Transaction!.Source), "duplicate");
                             onDuplicate?.Invoke(item.Result.Transaction!);
                             return false;
                         }
@@ -149,6 +159,8 @@ public static class IngestionPipeline
             .Select(o =>
             {
                 counters.OnOutcome(o.Outcome);
+                PaymentsMetrics.IngestRecordDone(SourceKind(o.Transaction.Source), o.Outcome.IsDuplicate ? "duplicate"
+                    : o.Outcome.Status is TransactionStatus.Rejected or TransactionStatus.Conflict ? "rejected" : "accepted");
                 if (!o.Outcome.IsDuplicate && o.Outcome.Status is TransactionStatus.Rejected or TransactionStatus.Conflict)
                 {
                     var reason = o.Outcome.Reason ?? "rejected by the account";

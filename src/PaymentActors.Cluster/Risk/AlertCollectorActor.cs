@@ -1,3 +1,4 @@
+using PaymentActors.Cluster.Observability;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
@@ -126,6 +127,7 @@ public sealed class AlertCollectorActor : ReceivePersistentActor
                 if (Remember(persisted.Alert))
                 {
                     _total++;
+                    PaymentsMetrics.AlertStored();
                 }
 
                 foreach (var sink in _sinks)

@@ -3,6 +3,9 @@ using Akka.Cluster;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using PaymentActors.Node.Dashboard;
+using PaymentActors.Node.Observability;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Risk;
@@ -16,7 +19,22 @@ namespace PaymentActors.Node.Http;
 /// <summary>HTTP mirror of the ask API. JSON in and out; documented in the README.</summary>
 public static class HttpApi
 {
+    /// <summary>
+    /// Every endpoint of the node. The API, the dashboard, the metrics and the OpenAPI document are mapped in one
+    /// route group, so an authorization policy (the <c>read</c> role) attaches in one place; the health probes stay
+    /// outside it (they reveal statuses only).
+    /// </summary>
     public static void Map(WebApplication app)
+    {
+        app.MapNodeHealth();
+        var api = app.MapGroup("");
+        MapApi(api);
+        api.MapNodeMetrics();
+        api.MapDashboard();
+        api.MapOpenApi();
+    }
+
+    private static void MapApi(RouteGroupBuilder app)
     {
         IngestEndpoint.Map(app);
         app.MapGet("/accounts/{id}", async (string id, IRequiredActor<AccountRegion> region, CancellationToken ct) =>
@@ -89,8 +107,8 @@ public static class HttpApi
             });
         });
 
-        // Shard allocation as this node last read it, and where the messages its ingestion sent went.
-        app.MapGet("/metrics", (ShardLocality locality) => Results.Ok(locality.Read()));
+        // Shard allocation as this node last read it, and where the messages its ingestion sent went (was /metrics).
+        app.MapGet("/cluster/shards", (ShardLocality locality) => Results.Ok(locality.Read()));
     }
 }
 
