@@ -116,9 +116,9 @@ public sealed class NodeProcess : IAsyncDisposable
         throw new TimeoutException($"node {Name} did not see {nodes} nodes Up within {timeout}; last state: {last}; log: {LogFile}");
     }
 
-    /// <summary>GET /metrics: the node's shard allocation and locality counters.</summary>
+    /// <summary>GET /cluster/shards: the node's shard allocation and locality counters.</summary>
     public async Task<JsonElement> MetricsAsync() =>
-        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "metrics"))).RootElement;
+        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "cluster/shards"))).RootElement;
 
     /// <summary>SIGTERM (CoordinatedShutdown leaves the cluster), then kill the tree after <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout)
