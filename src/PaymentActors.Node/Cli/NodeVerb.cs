@@ -33,13 +33,13 @@ public static class NodeVerb
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
     public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4,
-        NodeLogOptions? log = null, NodeWindows? nodeWindows = null)
+        NodeLogOptions? log = null, NodeWindows? nodeWindows = null, bool bindAnyPort = false)
     {
         log ??= NodeLogOptions.Default;
         var builder = WebApplication.CreateSlimBuilder();
         log.Apply(builder.Logging);
-        builder.WebHost.UseUrls(httpPort > 0 ? [$"http://{settings.Host}:{httpPort}"] : []);
-        if (httpPort == 0)
+        builder.WebHost.UseUrls(httpPort > 0 || bindAnyPort ? [$"http://{settings.Host}:{httpPort}"] : []);
+        if (httpPort == 0 && !bindAnyPort)
         {
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         }
