@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Http;
@@ -90,26 +91,50 @@ public static class NodeHealth
                 : HealthCheckResult.Healthy("journal database answers");
     }
 
-    private sealed class SingletonsCheck(ActorRegistry registry) : IHealthCheck
+    /// <summary>
+    /// The singletons run where the proxies look for them: on the oldest Up member with the payments role, each as the
+    /// child of its manager there. Located by <see cref="Identify"/> (answered by the actor cell, so a singleton busy
+    /// persisting still answers at once), not by a query that would wait behind its work.
+    /// </summary>
+    private sealed class SingletonsCheck(ActorSystem system) : IHealthCheck
     {
+        private static readonly string[] Names = ["window-collector", "alert-collector", "risk-rules"];
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
         {
-            if (!registry.TryGet<WindowCollector>(out var windows) || !registry.TryGet<AlertCollector>(out var alerts))
+            var state = Akka.Cluster.Cluster.Get(system).State;
+            var oldest = state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(PaymentsHosting.NodeRole))
+                .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
+            if (oldest is null)
             {
-                return HealthCheckResult.Unhealthy("singletons: not registered yet");
+                return HealthCheckResult.Unhealthy("singletons: no Up member with the payments role to host them");
             }
 
-            try
+            if (state.Unreachable.Contains(oldest))
             {
-                // A singleton proxy buffers until it has located the singleton: an answer means located and running.
-                await windows.Ask<CollectorStatus>(GetCollectorStatus.Instance, CheckTimeout, ct);
-                await alerts.Ask<AlertsReply>(new GetAlerts(null, long.MinValue, long.MaxValue, 1), CheckTimeout, ct);
-                return HealthCheckResult.Healthy("window-collector and alert-collector answer");
+                return HealthCheckResult.Unhealthy($"singletons: their host {oldest.Address} is unreachable");
             }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+
+            var missing = new List<string>();
+            foreach (var name in Names)
             {
-                return HealthCheckResult.Unhealthy($"singletons: no answer within {CheckTimeout.TotalSeconds:0} s");
+                try
+                {
+                    var identity = await system.ActorSelection($"{oldest.Address}/user/{name}/*").Ask<ActorIdentity>(new Identify(name), CheckTimeout, ct);
+                    if (identity.Subject is null)
+                    {
+                        missing.Add(name);
+                    }
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                {
+                    missing.Add(name + " (no answer within " + CheckTimeout.TotalSeconds + " s)");
+                }
             }
+
+            return missing.Count == 0
+                ? HealthCheckResult.Healthy($"{string.Join(", ", Names)} run on {oldest.Address}")
+                : HealthCheckResult.Unhealthy($"singletons: not located on {oldest.Address}: {string.Join(", ", missing)}");
         }
     }
 

@@ -44,6 +44,8 @@ public sealed record NodeLogOptions(LogFormat Format, LogLevel Level)
     {
         logging.ClearProviders().SetMinimumLevel(Level);
         logging.AddFilter("Microsoft", (LogLevel)Math.Max((int)Level, (int)LogLevel.Warning));
+        // A failing health check is a state that /readyz reports (starting, journal outage), not an error to log.
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
         if (Format == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>

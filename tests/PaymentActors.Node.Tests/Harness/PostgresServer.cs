@@ -7,9 +7,11 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    private int _port;
+
     public async Task InitializeAsync()
     {
-        var port = RepoPaths.FreeTcpPort();
+        var port = _port = RepoPaths.FreeTcpPort();
         var result = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Root, "scripts", "pg-up.sh"), _directory, port.ToString()], TimeSpan.FromMinutes(2));
         if (result.ExitCode != 0)
         {
@@ -28,6 +30,20 @@ public sealed class PostgresServer : IAsyncLifetime
         command.CommandText = $"CREATE DATABASE \"{name}\"";
         await command.ExecuteNonQueryAsync();
         return new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Stops the server and keeps its files (a journal outage); <see cref="RestartAsync"/> brings it back.</summary>
+    public Task StopAsync() =>
+        ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Root, "scripts", "pg-down.sh"), _directory], TimeSpan.FromMinutes(1));
+
+    /// <summary>Starts the stopped server again, same port and data.</summary>
+    public async Task RestartAsync()
+    {
+        var result = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Root, "scripts", "pg-up.sh"), _directory, _port.ToString()], TimeSpan.FromMinutes(2));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not restart (exit {result.ExitCode}): {result.Stderr}{result.Stdout}");
+        }
     }
 
     public async Task DisposeAsync()
