@@ -128,7 +128,7 @@ function show(s) {
   if (latency.length > HISTORY) latency.shift();
   $("throughput").textContent = fmt(s.throughput);
   $("decided").textContent = fmt(s.totals.decided);
-  for (const [id, q] of [["p50", "p50"], ["p95", "p95"], ["p99", "p99"]]) $(id).textContent = s.latency ? s.latency[q] : "–";
+  for (const q of ["p50", "p95", "p99"]) $(q).textContent = s.latency ? fmt(Math.round(s.latency[q] * 10) / 10) : "–";
   lineChart($("throughput-chart"), [throughput], [SERIES[0]]);
   lineChart($("latency-chart"), [0, 1, 2].map(i => latency.map(l => l[i])), ["#38bdf8", "#f59e0b", "#ef4444"]);
   showMembers(s.members, s.self);
