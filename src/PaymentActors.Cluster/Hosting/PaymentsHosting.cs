@@ -219,7 +219,14 @@ public static class PaymentsHosting
 
                 builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Prepend);
                 return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true)
-                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!);
+                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!)
+                    .AddStartup((system, _) =>
+                    {
+                        // The default plugins create the tables the sharding plugin shares: start them now, not at first use.
+                        var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+                        persistence.JournalFor(null);
+                        persistence.SnapshotStoreFor(null);
+                    });
             }
 
             default:
@@ -228,11 +235,35 @@ public static class PaymentsHosting
     }
 
     /// <summary>The journal of the sharding stores (see the transfer-watch region); the default one for the in-memory journal.</summary>
-    private static SqlJournalOptions? ShardingJournal(PaymentsNodeSettings settings) =>
-        settings.Database == DatabaseKind.Memory ? null : SqlJournal(settings, isDefault: false, ShardingPluginId);
+    /// <remarks>
+    /// Same tables as the default plugin, which creates them: on PostgreSQL two plugins creating the same table at once
+    /// fail (a unique violation in pg_type), so this one does not auto-initialize there; the default journal and
+    /// snapshot store are started with the node (<see cref="WithPaymentsPersistence"/>), long before sharding's stores
+    /// are first used. SQLite serialises the creation under its write lock, so both may create.
+    /// </remarks>
+    private static SqlJournalOptions? ShardingJournal(PaymentsNodeSettings settings)
+    {
+        if (settings.Database == DatabaseKind.Memory)
+        {
+            return null;
+        }
 
-    private static SqlSnapshotOptions? ShardingSnapshots(PaymentsNodeSettings settings) =>
-        settings.Database == DatabaseKind.Memory ? null : SqlSnapshots(settings, isDefault: false, ShardingPluginId);
+        var options = SqlJournal(settings, isDefault: false, ShardingPluginId);
+        options.AutoInitialize = settings.Database == DatabaseKind.Sqlite;
+        return options;
+    }
+
+    private static SqlSnapshotOptions? ShardingSnapshots(PaymentsNodeSettings settings)
+    {
+        if (settings.Database == DatabaseKind.Memory)
+        {
+            return null;
+        }
+
+        var options = SqlSnapshots(settings, isDefault: false, ShardingPluginId);
+        options.AutoInitialize = settings.Database == DatabaseKind.Sqlite;
+        return options;
+    }
 
     private const string ShardingPluginId = "sharding";
 

@@ -68,7 +68,7 @@ public static class IngestEndpoint
             {
                 gate.Exit();
             }
-        });
+        }).WithSummary("Ingest NDJSON transactions; streams one outcome line per record, then a summary; 429 + Retry-After when saturated");
     }
 
     private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, ShardLocality locality, ActorSystem system)
