@@ -19,6 +19,9 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
         // A node that leaves closes its connections: its peers note the association ending.
         (new Regex(@"Association with remote system .* has failed|Association to \[.*\] .* was disassociated|Remote system .* shut down", RegexOptions.Compiled),
             "a node leaving closes its remoting associations"),
+        // The demo replays as fast as the CPU allows (and test machines are shared): the scheduler runs late. This is
+        // about the machine, not the code; the failure detector's acceptable pause absorbs it.
+        (new Regex(@"Scheduled sending of heartbeat was delayed", RegexOptions.Compiled), "a saturated CPU delays the scheduler"),
     ];
 
     [Fact]
