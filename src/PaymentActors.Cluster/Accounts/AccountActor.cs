@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using PaymentActors.Cluster.Hosting;
-using PaymentActors.Cluster.Observability;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;

@@ -1,8 +1,8 @@
-using PaymentActors.Cluster.Hosting;
-using PaymentActors.Cluster.Observability;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Protocol.Accounts;
 
 namespace PaymentActors.Cluster.Accounts;

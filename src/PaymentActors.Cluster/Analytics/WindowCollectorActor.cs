@@ -1,9 +1,9 @@
-using PaymentActors.Cluster.Observability;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Cluster.Observability;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
 namespace PaymentActors.Cluster.Analytics;

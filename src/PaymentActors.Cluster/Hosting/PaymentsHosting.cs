@@ -8,18 +8,18 @@ using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
-using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
-using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
-using PaymentActors.Domain.Analytics;
-using PaymentActors.Protocol.Analytics;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Serialization;
+using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
+using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
 
 namespace PaymentActors.Cluster.Hosting;
 

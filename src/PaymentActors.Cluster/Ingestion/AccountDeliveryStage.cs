@@ -1,7 +1,7 @@
-using PaymentActors.Cluster.Observability;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;

@@ -1,4 +1,3 @@
-using PaymentActors.Cluster.Observability;
 using System.Text;
 using System.Text.Json;
 using Akka;
@@ -6,9 +5,11 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Cluster.Observability;
+using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Cluster.Ingestion;
 
@@ -24,54 +25,6 @@ public readonly record struct IngestItem(long Position, RawRecord Raw, ParseResu
 
 /// <summary>What one transaction ended as: the pipeline's output element.</summary>
 public readonly record struct IngestOutcome(long Position, NormalisedTransaction Transaction, TransactionOutcome Outcome);
-
-/// <summary>Writes dead letters as JSON Lines: source, line, raw (truncated), field, reason. Thread-safe.</summary>
-public sealed class DeadLetterWriter(TextWriter writer, Action<DeadLetter>? observer = null) : IDisposable
-{
-    private readonly Lock _gate = new();
-
-    public long Written { get; private set; }
-
-    public static DeadLetterWriter ToFile(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        return new DeadLetterWriter(new StreamWriter(path, append: true, new UTF8Encoding(false)));
-    }
-
-    public void Write(DeadLetter d)
-    {
-        PaymentsMetrics.DeadLetter(d.Field);
-        observer?.Invoke(d);
-        var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
-        lock (_gate)
-        {
-            writer.Write(json);
-            writer.Write('\n');
-            Written++;
-        }
-    }
-
-    public void Flush()
-    {
-        lock (_gate)
-        {
-            writer.Flush();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            writer.Dispose();
-        }
-    }
-}
 
 /// <summary>
 /// The preprocessing and delivery graph: parse → validate → drop noise and duplicates → fill → normalise
@@ -327,12 +280,6 @@ public static class IngestionPipeline
     public static string SourceKey(string path)
     {
         var full = Path.GetFullPath(path);
-        ulong h = 14695981039346656037UL;
-        foreach (var ch in full)
-        {
-            h = (h ^ ch) * 1099511628211UL;
-        }
-
-        return $"{Path.GetFileName(full)}-{h:x16}";
+        return $"{Path.GetFileName(full)}-{Fnv1a.Of(full):x16}";
     }
 }

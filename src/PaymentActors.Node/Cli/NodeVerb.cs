@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Hosting;
-using PaymentActors.Cluster.Observability;
 using PaymentActors.Node.Http;
 using PaymentActors.Node.Observability;
 

@@ -11,7 +11,7 @@ using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Risk;

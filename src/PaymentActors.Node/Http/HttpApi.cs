@@ -4,15 +4,15 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using PaymentActors.Node.Dashboard;
-using PaymentActors.Node.Observability;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Risk;
-using PaymentActors.Protocol.Risk;
-using PaymentActors.Domain.Analytics;
-using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
+using PaymentActors.Node.Dashboard;
+using PaymentActors.Node.Observability;
+using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Node.Http;
 

@@ -1,4 +1,3 @@
-using PaymentActors.Cluster.Observability;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Akka.Actor;
@@ -11,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Ingestion;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Node.Http;
