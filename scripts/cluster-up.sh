@@ -32,13 +32,17 @@ done
 
 echo "logs: $state/logs"
 for attempt in $(seq 1 120); do
-  up=$(curl -s "http://127.0.0.1:8080/cluster" | grep -o '"status":"Up","roles":\["payments"\]' | wc -l || true)
-  if [ "$up" -ge "$n" ]; then
+  # Every node ready (/readyz: an Up member whose journal, singletons and ingestion answer), not merely listed as Up.
+  ready=0
+  for i in $(seq 0 $((n - 1))); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$((8080 + i))/readyz"; then ready=$((ready + 1)); fi
+  done
+  if [ "$ready" -ge "$n" ]; then
     echo "cluster up: $n nodes; HTTP on 127.0.0.1:8080..$((8080 + n - 1)); contact akka.tcp://payments@127.0.0.1:4053"
     echo "connection: $connection"
     exit 0
   fi
   sleep 1
 done
-echo "the cluster did not come up within 120 s; see $state/logs" >&2
+echo "the cluster did not become ready within 120 s; see $state/logs" >&2
 exit 1

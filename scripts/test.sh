@@ -10,6 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # What the tests need, as "check-command:debian-package" pairs; a check that fails installs the package.
 requirements=(
   "ls /usr/lib/postgresql/*/bin/initdb:postgresql"   # multi-node and outage tests start a real PostgreSQL server
+  "command -v chromium:chromium"                     # the dashboard test drives a real headless Chromium
 )
 
 missing=()

@@ -44,6 +44,7 @@ public static class Program
 
           demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
                    [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE] [--rules FILE]
+                   [--http-port N] [--hold]   the live dashboard on http://127.0.0.1:N/ (any free port by default); --hold keeps it up
                    [--generate N [--accounts K] [--seed S] [--rate PER_S] [--fraud-rate F] [--zipf]]   the seeded generator instead of a file
           ingest   --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]   send a file to a running node
           evaluate-risk --file PATH --format paysim [--decisions-out FILE] [--rules FILE]   score risk decisions against PaySim labels
@@ -51,6 +52,7 @@ public static class Program
                    --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
                    --db sqlite|postgres|memory --connection "..." --data-dir DIR
                    --sqlite-durability normal|full --config FILE.hocon --http-port N
+          both     [--log-format text|json] [--log-level debug|info|warning|error]   one log (Akka included); env PAYMENTS_LOG_FORMAT
           submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
           query    account ID | windows [--window NAME] [--key PREFIX] [--from T] [--to T]
                    | alerts [--account A] [--from T] [--to T] [--limit N]   [--contact akka.tcp://payments@H:P]

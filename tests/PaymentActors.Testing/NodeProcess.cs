@@ -165,7 +165,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>GET /metrics: the node's shard allocation and locality counters.</summary>
     public async Task<JsonElement> MetricsAsync() =>
-        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "metrics"))).RootElement;
+        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "cluster/shards"))).RootElement;
 
     /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
     public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)

@@ -19,7 +19,7 @@ namespace PaymentActors.Bench.Scenarios;
 /// each node's <c>POST /transactions</c>, spread evenly over the nodes with a bounded number of requests in flight
 /// per node; the endpoint writes each record's outcome line only once the account has persisted it, so latency is
 /// submit → durable decision as a client sees it. Each node counts what its ingestion sent to shards on other
-/// nodes (<c>GET /metrics</c>), read before and after the measured load.
+/// nodes (<c>GET /cluster/shards</c>), read before and after the measured load.
 /// </summary>
 public static class ClusterScenario
 {

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
@@ -43,7 +46,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     // as an empty write, which it fails on.)
     private long _eventsScheduled;
     private long _eventsDurable;
-    private readonly Queue<(long Ticket, IActorRef ReplyTo, object Reply)> _pendingReplies = new();
+    private readonly Queue<(long Ticket, IActorRef ReplyTo, object Reply, long Started)> _pendingReplies = new();
+
+    // Journal writes in flight, for the write-latency metric: (events scheduled once it is durable, when it was handed over).
+    private readonly Queue<(long Ticket, long Started)> _writesInFlight = new();
 
     // This payer's transfer watch (TransferWatchActor): told when the outbox stops or starts being empty.
     private IActorRef? _transferWatch;
@@ -106,10 +112,17 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
+        PaymentsMetrics.EntityStarted(PaymentsHosting.AccountTypeName);
         // Not Context.SetReceiveTimeout: that reschedules a timer on every message, a measurable cost on the
         // hot path. A periodic check against the last activity stamp passivates within 1.5 × the idle time.
         var every = TimeSpan.FromTicks(Math.Max(_settings.Idle.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
         Timers.StartPeriodicTimer(IdleCheckTimer, IdleCheck.Instance, every);
+    }
+
+    protected override void PostStop()
+    {
+        PaymentsMetrics.EntityStopped(PaymentsHosting.AccountTypeName);
+        base.PostStop();
     }
 
     protected override bool AroundReceive(Receive receive, object message)
@@ -125,13 +138,16 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
     private void HandleSubmit(TransactionRequest request)
     {
+        var started = Stopwatch.GetTimestamp();
         var decision = _decided.Decide(request, _risk.Current);
+        PaymentsMetrics.RecordDecision(decision.Outcome, request.Type);
         ApplyAndPersist(decision.Events);
-        ReplyWhenDurable(Sender, decision.Outcome);
+        ReplyWhenDurable(Sender, decision.Outcome, started);
     }
 
     private void HandleBatch(SubmitTransactionBatch batch)
     {
+        var started = Stopwatch.GetTimestamp();
         var outcomes = new TransactionOutcome[batch.Requests.Count];
         var events = new List<IAccountEvent>(batch.Requests.Count);
         var risk = _risk.Current;
@@ -145,10 +161,11 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             }
 
             outcomes[i] = decision.Outcome;
+            PaymentsMetrics.RecordDecision(decision.Outcome, batch.Requests[i].Type);
         }
 
         PersistDecided(events);
-        ReplyWhenDurable(Sender, new TransactionBatchOutcome(_accountId, outcomes, batch.CorrelationId));
+        ReplyWhenDurable(Sender, new TransactionBatchOutcome(_accountId, outcomes, batch.CorrelationId), started);
     }
 
     private void HandleOpen(OpenAccount cmd)
@@ -208,6 +225,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
         _eventsInFlight += events.Count;
         _eventsScheduled += events.Count;
+        _writesInFlight.Enqueue((_eventsScheduled, Stopwatch.GetTimestamp()));
         PersistAllAsync(events, OnDurable);
         if (!_watching && _decided.Outbox.Count > 0)
         {
@@ -216,15 +234,20 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void ReplyWhenDurable(IActorRef replyTo, object reply)
+    private void ReplyWhenDurable(IActorRef replyTo, object reply, long started = 0)
     {
         if (_eventsDurable >= _eventsScheduled && _pendingReplies.Count == 0)
         {
             replyTo.Tell(Resolve(reply));
+            if (started != 0)
+            {
+                PaymentsMetrics.RecordDecisionLatency(started);
+            }
+
             return;
         }
 
-        _pendingReplies.Enqueue((_eventsScheduled, replyTo, reply));
+        _pendingReplies.Enqueue((_eventsScheduled, replyTo, reply, started));
     }
 
     private object Resolve(object reply) => reply is ViewRequest ? _durable.ToView() : reply;
@@ -233,8 +256,12 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     {
         while (_pendingReplies.Count > 0 && _pendingReplies.Peek().Ticket <= _eventsDurable)
         {
-            var (_, replyTo, reply) = _pendingReplies.Dequeue();
+            var (_, replyTo, reply, started) = _pendingReplies.Dequeue();
             replyTo.Tell(Resolve(reply));
+            if (started != 0)
+            {
+                PaymentsMetrics.RecordDecisionLatency(started);
+            }
         }
     }
 
@@ -242,6 +269,11 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     {
         _eventsInFlight--;
         _eventsDurable++;
+        while (_writesInFlight.Count > 0 && _writesInFlight.Peek().Ticket <= _eventsDurable)
+        {
+            PaymentsMetrics.RecordJournalWrite(_writesInFlight.Dequeue().Started);
+        }
+
         _durable.Apply(e);
         PublishAlert(e);
         if (e is TransactionApproved { Type: TransactionType.Transfer } approved)
@@ -285,6 +317,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         };
         if (alert is not null)
         {
+            PaymentsMetrics.AlertRaised();
             _alerts?.Tell(new AlertRaised(alert));
         }
     }

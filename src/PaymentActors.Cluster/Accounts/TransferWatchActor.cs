@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Protocol.Accounts;
 
 namespace PaymentActors.Cluster.Accounts;
@@ -88,9 +90,12 @@ public sealed class TransferWatchActor : ReceiveActor, IWithTimers
         // Started by a Watch (normal case: the payer settles within milliseconds and says Unwatch) or by
         // sharding restarting a remembered watch. The first probe is spread over half an interval so that a
         // cluster restart does not wake every payer at once.
+        PaymentsMetrics.EntityStarted(PaymentsHosting.TransferWatchTypeName);
         var first = _interval * (0.5 + Random.Shared.NextDouble() / 2);
         Timers.StartPeriodicTimer(ProbeTimer, ProbeTick.Instance, first, _interval);
     }
+
+    protected override void PostStop() => PaymentsMetrics.EntityStopped(PaymentsHosting.TransferWatchTypeName);
 
     private void Probe()
     {

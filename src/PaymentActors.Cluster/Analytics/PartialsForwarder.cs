@@ -1,4 +1,5 @@
 using Akka.Actor;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Protocol.Analytics;
 
 namespace PaymentActors.Cluster.Analytics;
@@ -23,6 +24,7 @@ public sealed class PartialsForwarder : ReceiveActor, IWithTimers
         {
             var numbered = batch with { Sequence = ++_sequence };
             _unacknowledged.AddLast(numbered);
+            PaymentsMetrics.ForwarderBacklog(_unacknowledged.Count);
             collector.Tell(numbered);
             if (!Timers.IsTimerActive(ResendTimer))
             {
@@ -35,6 +37,8 @@ public sealed class PartialsForwarder : ReceiveActor, IWithTimers
             {
                 _unacknowledged.RemoveFirst();
             }
+
+            PaymentsMetrics.ForwarderBacklog(_unacknowledged.Count);
         });
         Receive<Resend>(_ =>
         {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
@@ -115,6 +116,7 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
             }
         }
 
+        PaymentsMetrics.WindowResultsWritten(due.Count);
         Persist(new ResultsEmitted(due), Apply);
     }
 
@@ -130,6 +132,11 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
 
                 _state.OnWatermark(p.Source, p.Watermark, p.Idle);
                 _state.OnSequence(p.Source, p.Sequence);
+                if (_state.Watermarks.Count > 0 && _state.MinWatermark != long.MinValue)
+                {
+                    PaymentsMetrics.WindowWatermarkLag(_state.Watermarks.Values.Max() - _state.MinWatermark);
+                }
+
                 break;
             case SourceRetired r:
                 _state.Retire(r.Source);

@@ -12,12 +12,14 @@ using LinqToDB;
 using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
-using PaymentActors.Domain.Windows;
-using PaymentActors.Protocol.Analytics;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Serialization;
+using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
+using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
 
 namespace PaymentActors.Cluster.Hosting;
 
@@ -81,6 +83,11 @@ public static class PaymentsHosting
                     RememberEntities = true,
                     RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                     Role = NodeRole,
+                    // Its own journal and snapshot plugin (same database and tables): with the default one, the
+                    // store's few writes and its start-up read queued behind thousands of account writes during a
+                    // replay, missed sharding's 5 s timeouts, and the shards restarted in a loop.
+                    JournalOptions = ShardingJournal(settings),
+                    SnapshotOptions = ShardingSnapshots(settings),
                 })
             .WithSingleton<WindowCollector>(
                 "window-collector",
@@ -156,8 +163,8 @@ public static class PaymentsHosting
         return sinks;
     }
 
-    /// <summary>Connections to the journal's database for the result tables (none for the in-memory journal).</summary>
-    private static Func<DbConnection>? SqlConnectionFactory(PaymentsNodeSettings settings)
+    /// <summary>Connections to the journal's database for the result tables and health probes (none for the in-memory journal).</summary>
+    public static Func<DbConnection>? SqlConnectionFactory(PaymentsNodeSettings settings)
     {
         var connectionString = settings.EffectiveConnectionString;
         return settings.Database switch
@@ -194,42 +201,10 @@ public static class PaymentsHosting
 
             case DatabaseKind.Sqlite:
             {
-                var connectionString = settings.EffectiveConnectionString;
-                PrepareSqliteFile(connectionString);
-                var synchronous = settings.SqliteDurability == SqliteDurability.Full ? "FULL" : "NORMAL";
-                // `synchronous` is per connection and not settable from HOCON or the connection string.
-                var dataOptions = new DataOptions()
-                    .UseConnectionString(ProviderName.SQLiteMS, connectionString)
-                    .UseAfterConnectionOpened(
-                        connection => SetPragmas(connection, synchronous),
-                        async (connection, _) =>
-                        {
-                            // Microsoft.Data.Sqlite completes "async" calls synchronously, so the journal's
-                            // write queue never sees a busy writer and commits once per request. Yielding here
-                            // makes a write genuinely in flight, so requests arriving meanwhile are batched
-                            // (up to batch-size rows) into the next transaction: group commit across accounts.
-                            await Task.Yield();
-                            SetPragmas(connection, synchronous);
-                        });
+                PrepareSqliteFile(settings.EffectiveConnectionString);
                 builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Prepend);
-                return builder.WithSqlPersistence(
-                    new Akka.Persistence.Sql.Hosting.SqlJournalOptions(isDefaultPlugin: true)
-                    {
-                        DataOptions = dataOptions,
-                        ConnectionString = connectionString,
-                        ProviderName = ProviderName.SQLiteMS,
-                        AutoInitialize = true,
-                        // Reads must not take SQLite's write lock (BEGIN IMMEDIATE), or concurrent recoveries serialise.
-                        ReadIsolationLevel = IsolationLevel.ReadUncommitted,
-                    },
-                    new Akka.Persistence.Sql.Hosting.SqlSnapshotOptions(isDefaultPlugin: true)
-                    {
-                        DataOptions = dataOptions,
-                        ConnectionString = connectionString,
-                        ProviderName = ProviderName.SQLiteMS,
-                        AutoInitialize = true,
-                        ReadIsolationLevel = IsolationLevel.ReadUncommitted,
-                    });
+                return builder.WithSqlPersistence(SqlJournal(settings, isDefault: true, "sql"), SqlSnapshots(settings, isDefault: true, "sql"))
+                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!);
             }
 
             case DatabaseKind.Postgres:
@@ -240,12 +215,100 @@ public static class PaymentsHosting
                 }
 
                 builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Prepend);
-                return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true);
+                return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true)
+                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!)
+                    .AddStartup((system, _) =>
+                    {
+                        // The default plugins create the tables the sharding plugin shares: start them now, not at first use.
+                        var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+                        persistence.JournalFor(null);
+                        persistence.SnapshotStoreFor(null);
+                    });
             }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Database, "db: unknown database kind");
         }
+    }
+
+    /// <summary>The journal of the sharding stores (see the transfer-watch region); the default one for the in-memory journal.</summary>
+    /// <remarks>
+    /// Same tables as the default plugin, which creates them: on PostgreSQL two plugins creating the same table at once
+    /// fail (a unique violation in pg_type), so this one does not auto-initialize there; the default journal and
+    /// snapshot store are started with the node (<see cref="WithPaymentsPersistence"/>), long before sharding's stores
+    /// are first used. SQLite serialises the creation under its write lock, so both may create.
+    /// </remarks>
+    private static SqlJournalOptions? ShardingJournal(PaymentsNodeSettings settings)
+    {
+        if (settings.Database == DatabaseKind.Memory)
+        {
+            return null;
+        }
+
+        var options = SqlJournal(settings, isDefault: false, ShardingPluginId);
+        options.AutoInitialize = settings.Database == DatabaseKind.Sqlite;
+        return options;
+    }
+
+    private static SqlSnapshotOptions? ShardingSnapshots(PaymentsNodeSettings settings)
+    {
+        if (settings.Database == DatabaseKind.Memory)
+        {
+            return null;
+        }
+
+        var options = SqlSnapshots(settings, isDefault: false, ShardingPluginId);
+        options.AutoInitialize = settings.Database == DatabaseKind.Sqlite;
+        return options;
+    }
+
+    private const string ShardingPluginId = "sharding";
+
+    private static SqlJournalOptions SqlJournal(PaymentsNodeSettings settings, bool isDefault, string id) => new(isDefault, id)
+    {
+        DataOptions = SqlDataOptions(settings),
+        ConnectionString = settings.EffectiveConnectionString,
+        ProviderName = SqlProvider(settings),
+        AutoInitialize = true,
+        // SQLite: reads must not take the write lock (BEGIN IMMEDIATE), or concurrent recoveries serialise.
+        ReadIsolationLevel = settings.Database == DatabaseKind.Sqlite ? IsolationLevel.ReadUncommitted : IsolationLevel.ReadCommitted,
+    };
+
+    private static SqlSnapshotOptions SqlSnapshots(PaymentsNodeSettings settings, bool isDefault, string id) => new(isDefault, id)
+    {
+        DataOptions = SqlDataOptions(settings),
+        ConnectionString = settings.EffectiveConnectionString,
+        ProviderName = SqlProvider(settings),
+        AutoInitialize = true,
+        ReadIsolationLevel = settings.Database == DatabaseKind.Sqlite ? IsolationLevel.ReadUncommitted : IsolationLevel.ReadCommitted,
+    };
+
+    private static string SqlProvider(PaymentsNodeSettings settings) =>
+        settings.Database == DatabaseKind.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+
+    private static DataOptions SqlDataOptions(PaymentsNodeSettings settings)
+    {
+        var connectionString = settings.EffectiveConnectionString;
+        if (settings.Database != DatabaseKind.Sqlite)
+        {
+            return new DataOptions().UseConnectionString(ProviderName.PostgreSQL15, connectionString);
+        }
+
+        var synchronous = settings.SqliteDurability == SqliteDurability.Full ? "FULL" : "NORMAL";
+        // `synchronous` is per connection and not settable from HOCON or the connection string.
+        return new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, connectionString)
+            .UseAfterConnectionOpened(
+                connection => SetPragmas(connection, synchronous),
+                async (connection, _) =>
+                {
+                    // Microsoft.Data.Sqlite completes "async" calls synchronously, so the journal's
+                    // write queue never sees a busy writer and commits once per request. Yielding here
+                    // makes a write genuinely in flight, so requests arriving meanwhile are batched
+                    // (up to batch-size rows) into the next transaction: group commit across accounts.
+                    await Task.Yield();
+                    SetPragmas(connection, synchronous);
+                });
     }
 
     private static void SetPragmas(DbConnection connection, string synchronous)

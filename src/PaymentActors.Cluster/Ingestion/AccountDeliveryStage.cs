@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
@@ -59,6 +60,7 @@ public sealed class AccountDeliveryStage<T, TOut>(
         private readonly Dictionary<long, AccountBatch> _unanswered = new();
         private readonly long _timeoutMs;
         private long _nextCorrelationId;
+        private long _inFlight;
         private StageActor _self = null!;
 
         public Logic(AccountDeliveryStage<T, TOut> stage) : base(stage.Shape)
@@ -95,6 +97,8 @@ public sealed class AccountDeliveryStage<T, TOut>(
             }
 
             group.Remaining = byAccount.Count;
+            _inFlight += group.Items.Length;
+            PaymentsMetrics.InFlightChanged(group.Items.Length);
             _groups.Enqueue(group);
             foreach (var batch in byAccount.Values)
             {
@@ -103,6 +107,12 @@ public sealed class AccountDeliveryStage<T, TOut>(
             }
 
             PullIfRoom();
+        }
+
+        public override void PostStop()
+        {
+            PaymentsMetrics.InFlightChanged(-_inFlight);
+            _inFlight = 0;
         }
 
         public void OnUpstreamFinish()
@@ -133,6 +143,8 @@ public sealed class AccountDeliveryStage<T, TOut>(
                 return;
             }
 
+            _inFlight -= batch.Requests.Count;
+            PaymentsMetrics.InFlightChanged(-batch.Requests.Count);
             var group = batch.Group;
             for (var k = 0; k < batch.Positions.Count; k++)
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Cluster.Ingestion;
@@ -24,6 +25,7 @@ public sealed class DeadLetterWriter(TextWriter writer, Action<DeadLetter>? obse
 
     public void Write(DeadLetter d)
     {
+        PaymentsMetrics.DeadLetter(d.Field);
         observer?.Invoke(d);
         var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
         lock (_gate)

@@ -5,10 +5,11 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Cluster.Ingestion;
 
@@ -55,6 +56,10 @@ public static class IngestionPipeline
         }
     }
 
+    /// <summary>The kind of an ingestion source for metrics (a few values, not the file name or client address).</summary>
+    public static string SourceKind(string source) =>
+        source.StartsWith("http:", StringComparison.Ordinal) ? "http" : source.StartsWith("generator:", StringComparison.Ordinal) ? "generator" : "file";
+
     /// <summary>
     /// Preprocessing as a flow: counts reads, skips, rejections and input duplicates (writing dead letters)
     /// and lets only transactions through.
@@ -72,13 +77,17 @@ public static class IngestionPipeline
                     case ParseKind.DeadLetter:
                         counters.OnRead();
                         counters.OnRejected();
+                        PaymentsMetrics.IngestRecordRead(SourceKind(item.Result.DeadLetter!.Source));
+                        PaymentsMetrics.IngestRecordDone(SourceKind(item.Result.DeadLetter!.Source), "rejected");
                         deadLetters?.Write(item.Result.DeadLetter!);
                         return false;
                     default:
                         counters.OnRead();
+                        PaymentsMetrics.IngestRecordRead(SourceKind(item.Result.Transaction!.Source));
                         if (duplicates.IsDuplicate(item.Result.Transaction!))
                         {
                             counters.OnDuplicate();
+                            PaymentsMetrics.IngestRecordDone(SourceKind(item.Result.Transaction!.Source), "duplicate");
                             onDuplicate?.Invoke(item.Result.Transaction!);
                             return false;
                         }
@@ -103,6 +112,8 @@ public static class IngestionPipeline
             .Select(o =>
             {
                 counters.OnOutcome(o.Outcome);
+                PaymentsMetrics.IngestRecordDone(SourceKind(o.Transaction.Source), o.Outcome.IsDuplicate ? "duplicate"
+                    : o.Outcome.Status is TransactionStatus.Rejected or TransactionStatus.Conflict ? "rejected" : "accepted");
                 if (!o.Outcome.IsDuplicate && o.Outcome.Status is TransactionStatus.Rejected or TransactionStatus.Conflict)
                 {
                     var reason = o.Outcome.Reason ?? "rejected by the account";

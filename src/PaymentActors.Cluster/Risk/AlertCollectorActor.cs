@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Protocol.Risk;
 
@@ -61,6 +62,7 @@ public sealed class AlertCollectorActor : ReceivePersistentActor
                 if (Remember(persisted.Alert))
                 {
                     _total++;
+                    PaymentsMetrics.AlertStored();
                 }
 
                 foreach (var sink in _sinks)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,10 +13,11 @@ using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Ingestion;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain;
-using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Risk;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Node.Hosting;
+using PaymentActors.Node.Observability;
 using PaymentActors.Protocol.Analytics;
 using Spectre.Console;
 
@@ -30,7 +32,15 @@ public static class DemoVerb
     public static async Task<int> RunAsync(string[] args)
     {
         var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db", "--rules",
-            "--generate", "--accounts", "--seed", "--rate", "--fraud-rate"], ["--json", "--no-progress", "--zipf"]);
+            "--generate", "--accounts", "--seed", "--rate", "--fraud-rate", "--http-port", "--log-format", "--log-level"], ["--json", "--no-progress", "--zipf", "--hold"]);
+        var hold = switches.Contains("--hold");
+        var log = NodeLogOptions.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LogFormat"] = options.GetValueOrDefault("--log-format") ?? Environment.GetEnvironmentVariable("PAYMENTS_LOG_FORMAT"),
+            ["LogLevel"] = options.GetValueOrDefault("--log-level") ?? Environment.GetEnvironmentVariable("PAYMENTS_LOG_LEVEL"),
+        }).Build(), LogLevel.Warning);
+        var httpPort = options.TryGetValue("--http-port", out var hp) ? int.TryParse(hp, out var p) && p is >= 0 and < 65536 ? p
+            : throw new CliException($"--http-port: '{hp}' is not a port number (0 = any free port)") : 0;
         var json = switches.Contains("--json");
         var generate = options.TryGetValue("--generate", out var n) ? long.TryParse(n, out var count) && count > 0 ? count
             : throw new CliException($"--generate: '{n}' is not a positive count") : 0;
@@ -71,17 +81,24 @@ public static class DemoVerb
             Accounts = format == InputFormat.PaySim
                 ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
                 : AccountActorSettings.Default,
-            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
         var nodeWindows = new NodeWindows();
         var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
         var alerts = new AlertTally();
-        var node = await SingleNode.StartAsync(settings, risk, nodeWindows);
-        var system = node.System;
-        var region = node.Region;
-        var collector = await node.Registry.GetAsync<WindowCollector>();
+        // The node with its HTTP API and live dashboard (an ephemeral port unless --http-port says otherwise).
+        var node = NodeVerb.BuildApp(settings, risk, httpPort, log: log, nodeWindows: nodeWindows, bindAnyPort: true);
+        await node.StartAsync();
+        var system = node.Services.GetRequiredService<ActorSystem>();
+        var registry = node.Services.GetRequiredService<ActorRegistry>();
+        var region = await registry.GetAsync<AccountRegion>();
+        var collector = await registry.GetAsync<WindowCollector>();
+        var dashboard = node.Urls.FirstOrDefault() is { } url ? url.TrimEnd('/') + "/" : null;
+        if (!json && dashboard is not null)
+        {
+            Console.WriteLine($"live dashboard: {dashboard}{(hold ? "" : "  (--hold keeps it up after the replay)")}");
+        }
 
         var counters = new IngestionCounters();
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
@@ -101,7 +118,11 @@ public static class DemoVerb
         var elapsed = stopwatch.Elapsed;
 
         var windows = await WaitForWindowsAsync(collector, result.MaxEventTimeMs);
-        await node.DisposeAsync();
+        if (!hold)
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
 
         PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
         alerts.Print();
@@ -128,6 +149,13 @@ public static class DemoVerb
                 alertsByRule = alerts.ByRule,
                 paysimBalanceInconsistencies = alerts.Inconsistent,
             }));
+        }
+
+        if (hold)
+        {
+            Console.WriteLine($"replay done; the node and its dashboard stay up at {dashboard} until Ctrl+C");
+            await node.WaitForShutdownAsync();
+            await node.DisposeAsync();
         }
 
         return counters.IdentityHolds ? 0 : 1;

@@ -7,9 +7,11 @@ using Microsoft.Extensions.Logging;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Hosting;
 using PaymentActors.Node.Http;
+using PaymentActors.Node.Observability;
 
 namespace PaymentActors.Node.Cli;
 
@@ -23,32 +25,43 @@ public static class NodeVerb
         var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
         var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest);
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, NodeLogOptions.From(config));
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync();
         return 0;
     }
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
-    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4)
+    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4,
+        NodeLogOptions? log = null, NodeWindows? nodeWindows = null, bool bindAnyPort = false)
     {
+        log ??= NodeLogOptions.Default;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls(httpPort > 0 ? [$"http://{settings.Host}:{httpPort}"] : []);
-        if (httpPort == 0)
+        log.Apply(builder.Logging);
+        builder.WebHost.UseUrls(httpPort > 0 || bindAnyPort ? [$"http://{settings.Host}:{httpPort}"] : []);
+        if (httpPort == 0 && !bindAnyPort)
         {
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         }
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(risk);
-        var nodeWindows = new NodeWindows();
+        nodeWindows ??= new NodeWindows();
         builder.Services.AddSingleton(nodeWindows);
+        builder.Services.AddSingleton(new JournalHealth(PaymentsHosting.SqlConnectionFactory(settings)));
+        builder.Services.AddNodeMetrics();
+        builder.Services.AddNodeHealth();
+        builder.Services.AddOpenApi();
         builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
         var locality = new ShardLocality(settings.ShardCount);
+        PaymentsMetrics.ObserveLocalShards(() => locality.Read().ShardsLocal);
         builder.Services.AddSingleton(locality);
-        builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows)
-            .WithActors((system, registry) => system.ActorOf(ShardLocalityRefresher.Props(registry.Get<AccountRegion>(), locality), "shard-locality")));
+        builder.Services.AddAkka(settings.SystemName, (akka, _) =>
+        {
+            log.Apply(akka);
+            akka.WithPaymentsNode(settings, risk, nodeWindows)
+            .WithActors((system, registry) => system.ActorOf(ShardLocalityRefresher.Props(registry.Get<AccountRegion>(), locality), "shard-locality"));
+        });
         var app = builder.Build();
         HttpApi.Map(app);
         return app;

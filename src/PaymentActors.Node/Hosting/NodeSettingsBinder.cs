@@ -6,7 +6,7 @@ namespace PaymentActors.Node.Hosting;
 /// <summary>
 /// Binds node settings from, lowest to highest priority: appsettings.json, appsettings.{Environment}.json,
 /// environment variables prefixed <c>PAYMENTS_</c> (e.g. PAYMENTS_PORT, PAYMENTS_SEEDS), and flags.
-/// The same keys everywhere: Host, Port, Seeds, Db, Connection, DataDir, Roles, HttpPort, SqliteDurability, Config.
+/// The same keys everywhere: Host, Port, Seeds, Db, Connection, DataDir, Roles, HttpPort, SqliteDurability, Config, LogFormat, LogLevel.
 /// </summary>
 public static class NodeSettingsBinder
 {
@@ -30,6 +30,8 @@ public static class NodeSettingsBinder
         ["--dead-letters"] = "DeadLetters",
         ["--max-ingest-requests"] = "MaxIngestRequests",
         ["--rules"] = "Rules",
+        ["--log-format"] = "LogFormat",
+        ["--log-level"] = "LogLevel",
     };
 
     public static IConfiguration BuildConfiguration(string[] args)

@@ -3,20 +3,38 @@ using Akka.Cluster;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Risk;
-using PaymentActors.Protocol.Risk;
-using PaymentActors.Domain.Windows;
-using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
+using PaymentActors.Node.Dashboard;
+using PaymentActors.Node.Observability;
+using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Node.Http;
 
 /// <summary>HTTP mirror of the ask API. JSON in and out; documented in the README.</summary>
 public static class HttpApi
 {
+    /// <summary>
+    /// Every endpoint of the node. The API, the dashboard, the metrics and the OpenAPI document are mapped in one
+    /// route group, so an authorization policy (the <c>read</c> role) attaches in one place; the health probes stay
+    /// outside it (they reveal statuses only).
+    /// </summary>
     public static void Map(WebApplication app)
+    {
+        app.MapNodeHealth();
+        var api = app.MapGroup("");
+        MapApi(api);
+        api.MapNodeMetrics();
+        api.MapDashboard();
+        api.MapOpenApi();
+    }
+
+    private static void MapApi(RouteGroupBuilder app)
     {
         IngestEndpoint.Map(app);
         app.MapGet("/accounts/{id}", async (string id, IRequiredActor<AccountRegion> region, CancellationToken ct) =>
@@ -48,14 +66,14 @@ public static class HttpApi
                     eventTimeMs = r.EventTimeMs,
                 }),
             });
-        });
+        }).WithSummary("An account: balance, currency, version, pending transfers, recent transactions");
 
         app.MapGet("/windows", async (string? window, string? key, long? from, long? to, IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
         {
             var results = await (await collector.GetAsync(ct)).Ask<WindowResults>(
                 new GetWindowResults(window, key, from ?? long.MinValue, to ?? long.MaxValue), TimeSpan.FromSeconds(10), ct);
             return Results.Ok(results.Results.Select(WindowResultView.Of));
-        });
+        }).WithSummary("Final window results (at most 2,000; narrow by window, key prefix and time)");
 
         app.MapGet("/alerts", async (string? account, long? from, long? to, int? limit, IRequiredActor<AlertCollector> alerts, CancellationToken ct) =>
         {
@@ -71,10 +89,11 @@ public static class HttpApi
                     rules = a.Rules.Select(r => r.ToString()),
                 }),
             });
-        });
+        }).WithSummary("Risk alerts, newest first");
 
         app.MapGet("/windows/status", async (IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
-            Results.Ok(await (await collector.GetAsync(ct)).Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10), ct)));
+            Results.Ok(await (await collector.GetAsync(ct)).Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10), ct)))
+            .WithSummary("The window collector: watermark per source, min watermark, open and kept windows");
 
         app.MapGet("/cluster", (ActorSystem system) =>
         {
@@ -87,10 +106,11 @@ public static class HttpApi
                 members = state.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles }),
                 unreachable = state.Unreachable.Select(m => m.Address.ToString()),
             });
-        });
+        }).WithSummary("Cluster members with status and roles, leader, unreachable members");
 
-        // Shard allocation as this node last read it, and where the messages its ingestion sent went.
-        app.MapGet("/metrics", (ShardLocality locality) => Results.Ok(locality.Read()));
+        // Shard allocation as this node last read it, and where the messages its ingestion sent went (was /metrics).
+        app.MapGet("/cluster/shards", (ShardLocality locality) => Results.Ok(locality.Read()))
+            .WithSummary("The account shard allocation as this node last read it, and where its ingest deliveries went");
     }
 }
 

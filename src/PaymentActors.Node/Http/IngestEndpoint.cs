@@ -6,9 +6,11 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Ingestion;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Node.Http;
@@ -19,6 +21,8 @@ public sealed class IngestGate(int maxConcurrentRequests)
     private int _active;
 
     public int MaxConcurrentRequests => maxConcurrentRequests;
+
+    public int Active => Volatile.Read(ref _active);
 
     public bool TryEnter()
     {
@@ -43,12 +47,13 @@ public static class IngestEndpoint
 {
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    public static void Map(WebApplication app)
+    public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/transactions", async (HttpContext context, IRequiredActor<AccountRegion> region, NodeWindows windows, IngestGate gate, ShardLocality locality, ActorSystem system) =>
         {
             if (!gate.TryEnter())
             {
+                PaymentsMetrics.IngestThrottled();
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 context.Response.Headers.RetryAfter = "1";
                 await context.Response.WriteAsJsonAsync(new { error = $"node saturated: {gate.MaxConcurrentRequests} ingest requests in progress; retry after 1 s" });
@@ -63,7 +68,7 @@ public static class IngestEndpoint
             {
                 gate.Exit();
             }
-        });
+        }).WithSummary("Ingest NDJSON transactions; streams one outcome line per record, then a summary; 429 + Retry-After when saturated");
     }
 
     private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, ShardLocality locality, ActorSystem system)

@@ -140,7 +140,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         JsonElement metrics = default;
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            metrics = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/metrics")).RootElement;
+            metrics = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster/shards")).RootElement;
             if (metrics.GetProperty("deliveries").GetProperty("pending").GetInt64() == 0 && metrics.GetProperty("credits").GetProperty("pending").GetInt64() == 0)
             {
                 break;

@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PaymentActors.Node.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace PaymentActors.Node.Tests.Observability;
+
+/// <summary>
+/// A normal demo run and a normal three-node run (load with transfers, then one node leaving) log no error and no
+/// warning beyond the few listed here as expected, each with its reason.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    /// <summary>Warnings that belong to a normal run, and why.</summary>
+    private static readonly (Regex Pattern, string Why)[] ExpectedWarnings =
+    [
+        // A node that leaves closes its connections: its peers note the association ending.
+        (new Regex(@"Association with remote system .* has failed|Association to \[.*\] .* was disassociated|Remote system .* shut down", RegexOptions.Compiled),
+            "a node leaving closes its remoting associations"),
+        // The demo replays as fast as the CPU allows (and test machines are shared): the scheduler runs late. This is
+        // about the machine, not the code; the failure detector's acceptable pause absorbs it.
+        (new Regex(@"Scheduled sending of heartbeat was delayed", RegexOptions.Compiled), "a saturated CPU delays the scheduler"),
+    ];
+
+    [Fact]
+    public async Task A_demo_run_logs_no_error_and_no_unexpected_warning()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "pa-demo-log-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var result = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "demo", "--no-progress", "--data-dir", dataDir, "--log-level", "warning"],
+                TimeSpan.FromMinutes(10));
+            Assert.True(result.ExitCode == 0, $"demo exit {result.ExitCode}: {result.Stderr}\n{result.Stdout[^Math.Min(4000, result.Stdout.Length)..]}");
+            AssertClean("demo", result.Stdout + "\n" + result.Stderr);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dataDir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_three_node_run_with_load_and_a_node_leaving_logs_no_error_and_no_unexpected_warning()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(postgres, "logs_" + Guid.NewGuid().ToString("N")[..8], 3);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var entry = new Uri($"http://127.0.0.1:{cluster.Nodes[0].HttpPort}/");
+
+        // Money in, then transfers across accounts on all nodes' shards, then spending: every path of the account actor.
+        var lines = new StringBuilder();
+        for (var i = 0; i < 200; i++)
+        {
+            var at = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero).AddSeconds(i * 20);
+            lines.AppendLine(Json($"in-{i}", $"L{i}", "CASH_IN", "500.00", at));
+            lines.AppendLine(Json($"tr-{i}", $"L{i}", "TRANSFER", "120.00", at.AddSeconds(5), $"L{(i * 37 + 11) % 200}"));
+            lines.AppendLine(Json($"pay-{i}", $"L{i}", "PAYMENT", "30.00", at.AddSeconds(10), $"M{i % 7}"));
+        }
+
+        var body = await KnownLoad.PostAsync(http, entry, lines.ToString());
+        Assert.Contains("\"summary\":{\"read\":600,\"accepted\":600,\"rejected\":0,\"duplicates\":0}", body);
+
+        // Transfers settle (every outbox empties), then one node leaves gracefully and the others see it gone.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await AllSettledAsync(http, entry) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        await cluster.Nodes[2].StopGracefullyAsync(TimeSpan.FromSeconds(60));
+        await cluster.Nodes[0].WaitForUpMembersAsync(2, TimeSpan.FromSeconds(60));
+        await cluster.Nodes[1].WaitForUpMembersAsync(2, TimeSpan.FromSeconds(60));
+
+        foreach (var log in Directory.GetFiles(cluster.LogDirectory, "*.log"))
+        {
+            AssertClean(Path.GetFileName(log), await File.ReadAllTextAsync(log));
+        }
+    }
+
+    private static async Task<bool> AllSettledAsync(HttpClient http, Uri node)
+    {
+        for (var i = 0; i < 200; i += 20)
+        {
+            var view = JsonDocument.Parse(await http.GetStringAsync(new Uri(node, $"accounts/L{i}"))).RootElement;
+            if (view.GetProperty("pendingTransfers").GetInt32() > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Json(string id, string account, string type, string amount, DateTimeOffset at, string? counterparty = null) =>
+        JsonSerializer.Serialize(new { id, account, type, amount, currency = "EUR", counterparty, timestamp = at.ToString("yyyy-MM-ddTHH:mm:ssZ") });
+
+    private void AssertClean(string name, string log)
+    {
+        var errors = new List<string>();
+        var warnings = new List<string>();
+        foreach (var line in log.Split('\n'))
+        {
+            if (ErrorLine().IsMatch(line))
+            {
+                errors.Add(line);
+            }
+            else if (WarningLine().IsMatch(line) && !ExpectedWarnings.Any(w => w.Pattern.IsMatch(line)))
+            {
+                warnings.Add(line);
+            }
+        }
+
+        output.WriteLine($"{name}: {errors.Count} error lines, {warnings.Count} unexpected warning lines");
+        Assert.True(errors.Count == 0, $"{name}: error lines:\n{string.Join("\n", errors.Take(20))}");
+        Assert.True(warnings.Count == 0, $"{name}: unexpected warning lines:\n{string.Join("\n", warnings.Take(20))}");
+    }
+
+    // Microsoft.Extensions.Logging's console levels (fail, crit, warn) and Akka's own level tags.
+    [GeneratedRegex(@"\b(fail|crit): |\[ERROR\]|""LogLevel"":""(Error|Critical)""")]
+    private static partial Regex ErrorLine();
+
+    [GeneratedRegex(@"\bwarn: |\[WARNING\]|""LogLevel"":""Warning""")]
+    private static partial Regex WarningLine();
+}
