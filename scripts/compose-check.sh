@@ -55,20 +55,25 @@ if [ -n "${NUGET_CERT_REVOCATION_MODE:-}" ]; then build+=(--build-arg "NUGET_CER
 
 # Free host ports for the three nodes' HTTP (nothing listening there on 127.0.0.1).
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next_port=18080
-pick_port() {
-  while ! port_free "$next_port"; do next_port=$((next_port + 1)); done
-  echo "$next_port"
-  next_port=$((next_port + 1))
-}
+candidate=18080
 ports=()
 for i in 0 1 2; do
   variable=PAYMENTS_NODE${i}_HTTP
-  ports[i]=${!variable:-$(pick_port)}
-  export "$variable=${ports[i]}"
+  if [ -z "${!variable:-}" ]; then
+    while ! port_free "$candidate"; do candidate=$((candidate + 1)); done
+    printf -v "$variable" '%s' "$candidate"
+    candidate=$((candidate + 1))
+  fi
+  ports[i]=${!variable}
+  export "${variable?}"
 done
 export PAYMENTS_PUBLISH_ADDRESS=127.0.0.1
 url() { echo "http://127.0.0.1:${ports[$1]}"; }
+
+# The container of a compose service (both engines label them the same way).
+container() {
+  "$engine" ps -a -q --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=$1" | head -n 1
+}
 
 down() {
   "${compose[@]}" down -v >>"$logs/compose.log" 2>&1 || true
@@ -84,7 +89,7 @@ finish() {
   if [ "$code" != 0 ]; then
     for service in node0 node1 node2 postgres; do
       echo "----- last lines of $service -----" >&2
-      "${compose[@]}" logs "$service" 2>/dev/null | tail -n 30 >&2 || true
+      "$engine" logs --tail 30 "$(container "$service")" >&2 2>&1 || true
     done
   fi
   say "down: removing the containers, networks and volume of $project"
@@ -125,6 +130,19 @@ ready() { # ready NODE N
 all_ready() { ready 0 3 && ready 1 3 && ready 2 3; }
 eventually "three nodes ready" all_ready
 say "three nodes are Up"
+
+# The image's own health check (docker/healthcheck.sh) says healthy too. podman runs health checks from
+# systemd timers, absent on machines without systemd: run it once by hand there.
+healthy() {
+  if [ "$engine" = podman ]; then
+    podman healthcheck run "$(container "$1")" >/dev/null 2>&1
+  else
+    [ "$(docker inspect --format '{{.State.Health.Status}}' "$(container "$1")")" = healthy ]
+  fi
+}
+eventually "node0's container health check" healthy node0
+eventually "PostgreSQL's container health check" healthy postgres
+say "the containers' health checks pass"
 
 run_id="$(date +%s)-$$"
 # submit NODE ID ACCOUNT MINOR: POST /transactions with one CASH_IN of MINOR cents; true once Approved.
