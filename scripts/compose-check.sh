@@ -103,9 +103,6 @@ down   # what an interrupted earlier run may have left
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-say "up: PostgreSQL and three nodes; HTTP on 127.0.0.1:${ports[0]}, ${ports[1]}, ${ports[2]}"
-"${compose[@]}" up -d >>"$logs/compose.log" 2>&1 || { tail -n 30 "$logs/compose.log" >&2; fail "up failed (log: $logs/compose.log)"; }
-
 # eventually DESCRIPTION COMMAND…: runs COMMAND every 2 s until it succeeds or the deadline passes.
 eventually() {
   local description=$1 deadline=$((SECONDS + timeout))
@@ -115,6 +112,26 @@ eventually() {
     sleep 2
   done
 }
+
+# The container's health: docker runs the image's or the compose file's health check itself; podman runs
+# health checks from systemd timers, absent on machines without systemd: it runs once by hand there.
+healthy() {
+  local id
+  id=$(container "$1")
+  [ -n "$id" ] || return 1
+  if [ "$engine" = podman ]; then
+    podman healthcheck run "$id" >/dev/null 2>&1
+  else
+    [ "$(docker inspect --format '{{.State.Health.Status}}' "$id")" = healthy ]
+  fi
+}
+
+# PostgreSQL first, and the nodes once it answers (podman-compose 1.0 does not wait for a healthy dependency).
+say "up: PostgreSQL"
+"${compose[@]}" up -d postgres >>"$logs/compose.log" 2>&1 || { tail -n 30 "$logs/compose.log" >&2; fail "up postgres failed (log: $logs/compose.log)"; }
+eventually "PostgreSQL's container health check" healthy postgres
+say "up: three nodes; HTTP on 127.0.0.1:${ports[0]}, ${ports[1]}, ${ports[2]}"
+"${compose[@]}" up -d >>"$logs/compose.log" 2>&1 || { tail -n 30 "$logs/compose.log" >&2; fail "up failed (log: $logs/compose.log)"; }
 
 # A node is ready when GET /readyz answers 200; a node without /readyz (404): when GET /cluster lists
 # at least N members Up with the role payments.
@@ -131,18 +148,9 @@ all_ready() { ready 0 3 && ready 1 3 && ready 2 3; }
 eventually "three nodes ready" all_ready
 say "three nodes are Up"
 
-# The image's own health check (docker/healthcheck.sh) says healthy too. podman runs health checks from
-# systemd timers, absent on machines without systemd: run it once by hand there.
-healthy() {
-  if [ "$engine" = podman ]; then
-    podman healthcheck run "$(container "$1")" >/dev/null 2>&1
-  else
-    [ "$(docker inspect --format '{{.State.Health.Status}}' "$(container "$1")")" = healthy ]
-  fi
-}
-eventually "node0's container health check" healthy node0
-eventually "PostgreSQL's container health check" healthy postgres
-say "the containers' health checks pass"
+# The image's own health check (docker/healthcheck.sh) agrees.
+eventually "the nodes' container health checks" eval 'healthy node0 && healthy node1 && healthy node2'
+say "the nodes' container health checks pass"
 
 run_id="$(date +%s)-$$"
 # submit NODE ID ACCOUNT MINOR: POST /transactions with one CASH_IN of MINOR cents; true once Approved.
@@ -170,7 +178,12 @@ say "node1 shows $account with balance 12.34 EUR"
 
 say "stopping node2"
 "${compose[@]}" stop node2 >>"$logs/compose.log" 2>&1 || fail "could not stop node2"
+# up_members NODE N: GET /cluster on NODE lists exactly N members Up.
+up_members() {
+  [ "$(curl -s --max-time 5 "$(url "$1")/cluster" | grep -o '"status":"Up"' | wc -l)" -eq "$2" ]
+}
+eventually "node0 seeing node2 gone (two members Up)" up_members 0 2
 eventually "a second transaction through node1 with node2 stopped" submit 1 "cc-$run_id-2" "$account" 766
 eventually "both transactions read back through node0 with node2 stopped" balance_is 0 "$account" 2000 "cc-$run_id-2"
 eventually "node1 answering with node2 stopped" balance_is 1 "$account" 2000 "cc-$run_id-1"
-say "node0 and node1 still answer without node2 (balance 20.00 EUR)"
+say "node0 and node1 still answer without node2 (two members Up; balance 20.00 EUR)"
