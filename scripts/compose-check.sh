@@ -52,6 +52,8 @@ if [ "$engine" = podman ]; then
 fi
 if [ -n "${NUGET_CERT_REVOCATION_MODE:-}" ]; then build+=(--build-arg "NUGET_CERT_REVOCATION_MODE=$NUGET_CERT_REVOCATION_MODE"); fi
 "${build[@]}" . >"$logs/build.log" 2>&1 || { tail -n 40 "$logs/build.log" >&2; fail "image build failed (log: $logs/build.log)"; }
+# Each change under src/ leaves the previous build's intermediate images behind: drop those older than two days.
+"$engine" image prune -f --filter until=48h >/dev/null 2>&1 || true
 
 # Free host ports for the three nodes' HTTP (nothing listening there on 127.0.0.1).
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
