@@ -155,12 +155,14 @@ eventually "the nodes' container health checks" eval 'healthy node0 && healthy n
 say "the nodes' container health checks pass"
 
 run_id="$(date +%s)-$$"
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # submit NODE ID ACCOUNT MINOR: POST /transactions with one CASH_IN of MINOR cents; true once Approved.
+# A retry sends the same body (same id, same time), so one that was applied already answers Approved again.
 submit() {
   local amount
   amount=$(printf '%d.%02d' $(($4 / 100)) $(($4 % 100)))
   printf '{"id":"%s","account":"%s","type":"CASH_IN","amount":"%s","currency":"EUR","timestamp":"%s"}\n' \
-      "$2" "$3" "$amount" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+      "$2" "$3" "$amount" "$stamp" \
     | curl -s --max-time 30 -H 'Content-Type: application/x-ndjson' --data-binary @- "$(url "$1")/transactions" \
     > "$logs/submit-$2.out" || return 1
   grep -q "\"id\":\"$2\".*\"status\":\"Approved\"" "$logs/submit-$2.out"
