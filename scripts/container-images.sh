@@ -37,6 +37,8 @@ cleanup() { "${sudo[@]}" rm -rf "$work"; }
 trap cleanup EXIT
 
 exists() { "$engine" image inspect "$1" >/dev/null 2>&1; }
+# A pull that cannot reach its registry gives up within two minutes (no endless retries on a closed network).
+pull() { timeout 120 "$engine" pull -q "$1" >/dev/null 2>&1; }
 label_of() { "$engine" image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
 # The host's .NET install: its directory and a fingerprint of what it holds (SDKs and runtimes).
@@ -111,7 +113,7 @@ ensure_dotnet() { # ensure_dotnet IMAGE sdk|aspnet
     current=$(label_of "$image" "$standin_label")
     if [ -z "$current" ] || [ "$current" = "<no value>" ] || [ "$current" = "$fingerprint" ]; then return; fi
     say "$image: the stand-in holds another .NET install than this machine's now: rebuilding it"
-  elif "$engine" pull -q "$image" >/dev/null 2>&1; then
+  elif pull "$image"; then
     return
   fi
   ensure_deps
@@ -140,7 +142,7 @@ EOF
 ensure_postgres() {
   local image=$postgres_image
   if exists "$image"; then return; fi
-  if "$engine" pull -q "$image" >/dev/null 2>&1; then return; fi
+  if pull "$image"; then return; fi
   ensure_base
   say "STAND-IN for $image (no registry reachable): Debian's postgresql 15 on the stand-in base"
   local context="$work/postgres"
