@@ -3,11 +3,8 @@ using Akka.Actor;
 using Akka.Serialization;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Windows;
-using PaymentActors.Protocol.Analytics;
-using PaymentActors.Protocol.Ingestion;
-using PaymentActors.Protocol.Risk;
-using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Serialization.Legacy;
 
 namespace PaymentActors.Protocol.Serialization;
