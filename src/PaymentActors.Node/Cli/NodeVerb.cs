@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,16 +17,21 @@ namespace PaymentActors.Node.Cli;
 /// <summary><c>paymentactors node</c>: a cluster node that runs until SIGINT/SIGTERM, then leaves gracefully.</summary>
 public static class NodeVerb
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Command()
     {
-        var config = NodeSettingsBinder.BuildConfiguration(args);
-        var settings = NodeSettingsBinder.Bind(config);
-        var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
+        var command = new Command("node", "run a cluster node until stopped (Ctrl+C or SIGTERM: leaves the cluster gracefully)");
+        var settings = SettingGroups.Node(command);
+        command.SetAction((parse, cancel) => RunAsync(NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator()), cancel));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(NodeOptions options, CancellationToken cancel)
+    {
+        var settings = NodeSettingsBinder.ToNodeSettings(options);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
-        var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest);
-        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
-        await app.RunAsync();
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(options.Rules)), options.HttpPort, options.MaxIngestRequests);
+        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{options.HttpPort} db={settings.Database} {Describe(settings)}");
+        await app.RunAsync(cancel);
         return 0;
     }
 
@@ -40,6 +46,8 @@ public static class NodeVerb
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         }
 
+        // Ctrl+C and SIGTERM are handled by the CLI (Program.ShutdownSignals), which stops the host through the token.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(risk);
         var nodeWindows = new NodeWindows();
@@ -59,4 +67,11 @@ public static class NodeVerb
         DatabaseKind.Sqlite => $"file={settings.EffectiveConnectionString} durability={settings.SqliteDurability}",
         _ => "",
     };
+
+    /// <summary>A host lifetime that leaves signals alone: the CLI's own handler turns them into a stop.</summary>
+    private sealed class NoSignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

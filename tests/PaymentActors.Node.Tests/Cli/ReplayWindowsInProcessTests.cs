@@ -1,10 +1,10 @@
-using static PaymentActors.Domain.Tests.Windows.ReplayHarness;
+using static PaymentActors.Node.Tests.Cli.ReplayHarness;
 
-namespace PaymentActors.Domain.Tests.Windows;
+namespace PaymentActors.Node.Tests.Cli;
 
 /// <summary>Replay-tool scenarios. Every expected output was derived by hand from the rules:
 /// fire when W >= end-1, expire when W >= end-1+L; comments show the derivation.</summary>
-public sealed class WindowReplayToolTests
+public sealed class ReplayWindowsInProcessTests
 {
     [Fact]
     public void Tumbling_out_of_order_events_and_a_dropped_late_event()
