@@ -24,7 +24,9 @@ public static class Program
 
         if (parse.Errors.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (--help for usage)");
+            // "Unrecognized command or argument 'x'" says more than "Required command was not provided".
+            var error = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+            await Console.Error.WriteLineAsync($"error: {error.Message} (--help for usage)");
             return CliException.UsageExitCode;
         }
 

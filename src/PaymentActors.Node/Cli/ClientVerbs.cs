@@ -61,8 +61,7 @@ public static class ClientVerbs
         var alertsCommand = new Command("alerts", "risk alerts, newest first");
         var alertAccount = new Option<string>("--account") { Description = "only this account" };
         var (aFrom, aTo) = (TimeOption("--from"), TimeOption("--to"));
-        var limit = new Option<int>("--limit") { Description = "at most this many (default 100)", DefaultValueFactory = _ => 100 };
-        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--limit: must be at least 1"); });
+        var limit = NumberOption.Create("--limit", "at most this many", 100, v => v >= 1, "a positive integer");
         foreach (var o in new Option[] { alertAccount, aFrom, aTo, limit })
         {
             alertsCommand.Options.Add(o);

@@ -39,13 +39,11 @@ public static class DemoVerb
         var deadLetters = new Option<string>("--dead-letters") { Description = "dead-letter JSON Lines file (default: in the data directory)" };
         var db = new Option<string>("--db") { Description = "sqlite | memory (the demo is single-node)", DefaultValueFactory = _ => "sqlite" };
         db.AcceptOnlyFromAmong("sqlite", "memory");
-        var generate = new Option<long?>("--generate") { Description = "replay N records of the seeded generator instead of a file" };
-        generate.Validators.Add(r => { if (r.GetValueOrDefault<long?>() is <= 0) r.AddError("--generate: must be a positive count"); });
+        var generate = NumberOption.Create<long>("--generate", "replay N records of the seeded generator instead of a file; 0: the file", 0, n => n >= 0, "a non-negative count");
         var accounts = NonNegative("--accounts", "generator: number of accounts", 10_000);
         var seed = NonNegative("--seed", "generator: seed", 1);
         var rate = NonNegative("--rate", "generator: records per second (0: as fast as accepted)", 0);
-        var fraudRate = new Option<double>("--fraud-rate") { Description = "generator: share of fraud-like records, 0 to 1" };
-        fraudRate.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) r.AddError("--fraud-rate: must be between 0 and 1"); });
+        var fraudRate = NumberOption.Create("--fraud-rate", "generator: share of fraud-like records", 0.0, f => f is >= 0 and <= 1, "a number from 0 to 1");
         var zipf = new Option<bool>("--zipf") { Description = "generator: Zipf-skewed accounts instead of uniform" };
         foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf })
         {
@@ -56,7 +54,7 @@ public static class DemoVerb
         command.SetAction((parse, cancel) =>
         {
             var options = NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator());
-            var generator = parse.GetValue(generate) is { } n
+            var generator = parse.GetValue(generate) is var n and > 0
                 ? new GeneratorRun(n, parse.GetValue(seed), parse.GetValue(rate),
                     new GeneratorOptions(Accounts: parse.GetValue(accounts), Skew: parse.GetValue(zipf) ? AccountSkew.Zipf : AccountSkew.Uniform, FraudRate: parse.GetValue(fraudRate)))
                 : null;
@@ -66,12 +64,8 @@ public static class DemoVerb
         return command;
     }
 
-    private static Option<int> NonNegative(string name, string description, int fallback)
-    {
-        var option = new Option<int>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{name}: must not be negative"); });
-        return option;
-    }
+    private static Option<int> NonNegative(string name, string description, int fallback) =>
+        NumberOption.Create(name, description, fallback, v => v >= 0, "a non-negative integer");
 
     private sealed record GeneratorRun(long Count, int Seed, int Rate, GeneratorOptions Options);
 
