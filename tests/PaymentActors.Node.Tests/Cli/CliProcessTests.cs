@@ -59,7 +59,7 @@ public sealed class CliProcessTests : IDisposable
     [InlineData("--contact", "status", "--contact", "notanaddress")]
     [InlineData("--contact", "query", "account", "C1", "--contact=akka.tcp://payments@127.0.0.1:1,notanaddress")]
     [InlineData("--bogus", "demo", "--bogus")]
-    [InlineData("--amount", "submit", "--id", "t1", "--account", "A", "--type", "PAYMENT", "--currency", "EUR", "--amount=1.234")]
+    [InlineData("amount:", "submit", "--id", "t1", "--account", "A", "--type", "PAYMENT", "--currency", "EUR", "--amount=1.234")]
     [InlineData("--type", "submit", "--id", "t1", "--account", "A", "--type", "REFUND", "--amount", "1")]
     [InlineData("--window", "replay-windows", "--window=tumbling:0")]
     [InlineData("--port", "node", "--port", "http")]
