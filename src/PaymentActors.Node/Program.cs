@@ -30,7 +30,7 @@ public static class Program
             return CliException.UsageExitCode;
         }
 
-        using var signals = new ShutdownSignals();
+        using var signals = ShutdownSignals.Install();
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, signals.Token);

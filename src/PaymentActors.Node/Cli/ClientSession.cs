@@ -34,7 +34,7 @@ public sealed class ClientSession : IAsyncDisposable
         var contacts = options.Contacts;
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
+            .ConfigureServices(s => s.AddSingleton<IHostLifetime, NoSignalLifetime>().AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
                 .WithPaymentsClient(options.Host, 0, contacts)
                 .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
             .Build();

@@ -51,7 +51,8 @@ public static class DemoVerb
         }
 
         var settings = SettingGroups.Storage(command);
-        command.SetAction((parse, cancel) =>
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) =>
         {
             var options = NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator());
             var generator = parse.GetValue(generate) is var n and > 0
@@ -59,7 +60,7 @@ public static class DemoVerb
                     new GeneratorOptions(Accounts: parse.GetValue(accounts), Skew: parse.GetValue(zipf) ? AccountSkew.Zipf : AccountSkew.Uniform, FraudRate: parse.GetValue(fraudRate)))
                 : null;
             return RunAsync(new DemoRun(parse.GetValue(file), parse.GetValue(format), parse.GetValue(json), parse.GetValue(noProgress), parse.GetValue(deadLetters),
-                parse.GetValue(db)!, generator, options), cancel);
+                parse.GetValue(db)!, generator, options), ShutdownSignals.Stopping);
         });
         return command;
     }
@@ -106,7 +107,9 @@ public static class DemoVerb
             Accounts = format == InputFormat.PaySim
                 ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
                 : AccountActorSettings.Default,
-            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
+            // Ctrl+C and SIGTERM are the CLI's (ShutdownSignals): Akka's own exit hook would stop the actor system
+            // underneath the running ingestion, before its stream has stopped and its offsets are committed.
+            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
@@ -143,13 +146,17 @@ public static class DemoVerb
 
         // Stopped by Ctrl+C or SIGTERM: the offsets committed so far stay; no waiting for windows to close.
         var windows = cancel.IsCancellationRequested ? [] : await WaitForWindowsAsync(collector, result.MaxEventTimeMs, cancel);
-        await node.DisposeAsync();
         if (cancel.IsCancellationRequested)
         {
+            // Everything acknowledged is already durable: a single node has nothing to hand over, so its
+            // shutdown gets 2 s before the process goes (the 5 s promise of a Ctrl+C).
+            await Task.WhenAny(node.DisposeAsync().AsTask(), Task.Delay(TimeSpan.FromSeconds(2)));
             await Console.Error.WriteLineAsync($"stopped after {counters.Read:N0} records; run again with --data-dir {dataDir} to resume after the committed offset");
             PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
             return ShutdownSignals.InterruptedExitCode;
         }
+
+        await node.DisposeAsync();
 
         PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
         alerts.Print();

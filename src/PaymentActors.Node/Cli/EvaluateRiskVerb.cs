@@ -56,7 +56,7 @@ public static class EvaluateRiskVerb
             DataDirectory = dataDir,
             SqliteDurability = NodeOptionsValidator.ParseDurability(options.SqliteDurability),
             Accounts = AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy },
-            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
+            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
         };
         var risk = new RiskRulesHolder(RiskRulesFile.Load(options.Rules));
         var node = await SingleNode.StartAsync(settings, risk);

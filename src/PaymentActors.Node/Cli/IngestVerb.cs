@@ -42,7 +42,8 @@ public static class IngestVerb
         command.Options.Add(file);
         command.Options.Add(format);
         command.Options.Add(http);
-        command.SetAction((parse, cancel) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!, cancel));
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!, ShutdownSignals.Stopping));
         return command;
     }
 

@@ -21,7 +21,8 @@ public static class NodeVerb
     {
         var command = new Command("node", "run a cluster node until stopped (Ctrl+C or SIGTERM: leaves the cluster gracefully)");
         var settings = SettingGroups.Node(command);
-        command.SetAction((parse, cancel) => RunAsync(NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator()), cancel));
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) => RunAsync(NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator()), ShutdownSignals.Stopping));
         return command;
     }
 
@@ -67,11 +68,4 @@ public static class NodeVerb
         DatabaseKind.Sqlite => $"file={settings.EffectiveConnectionString} durability={settings.SqliteDurability}",
         _ => "",
     };
-
-    /// <summary>A host lifetime that leaves signals alone: the CLI's own handler turns them into a stop.</summary>
-    private sealed class NoSignalLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

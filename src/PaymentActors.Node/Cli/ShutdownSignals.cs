@@ -16,7 +16,7 @@ public sealed class ShutdownSignals : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private int _signals;
 
-    public ShutdownSignals()
+    private ShutdownSignals()
     {
         _registrations =
         [
@@ -26,6 +26,14 @@ public sealed class ShutdownSignals : IDisposable
     }
 
     public CancellationToken Token => _stop.Token;
+
+    private static ShutdownSignals? _installed;
+
+    /// <summary>Installs the handlers for the process; <see cref="Stopping"/> follows them from then on.</summary>
+    public static ShutdownSignals Install() => _installed = new ShutdownSignals();
+
+    /// <summary>Cancelled at the first Ctrl+C or SIGTERM (never, before <see cref="Install"/>).</summary>
+    public static CancellationToken Stopping => _installed?.Token ?? CancellationToken.None;
 
     private void Handle(PosixSignalContext context)
     {

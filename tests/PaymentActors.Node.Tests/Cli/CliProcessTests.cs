@@ -147,7 +147,7 @@ public sealed class CliProcessTests : IDisposable
             "demo", "--generate", "1000000", "--rate", "500", "--no-progress", "--data-dir", dataDir);
         // Running: accounts are being written (the journal grows past its initial size).
         await demo.WaitUntilAsync(() => File.Exists(Path.Combine(dataDir, "payments.db-wal")) && new FileInfo(Path.Combine(dataDir, "payments.db-wal")).Length > 100_000,
-            TimeSpan.FromMinutes(2));
+            TimeSpan.FromMinutes(4));
 
         var elapsed = await demo.SignalAndWaitAsync(signal, TimeSpan.FromSeconds(30));
 
