@@ -125,7 +125,37 @@ public static class IngestVerb
                 Console.WriteLine(JsonSerializer.Serialize(new { rejectedBeforeSending = localRejections }));
             }
 
+            if (NothingAccepted(last, localRejections))
+            {
+                throw CliException.Failure($"--file: no record of '{file}' was accepted");
+            }
+
             return 0;
+        }
+    }
+
+    /// <summary>Every record rejected (here or by the node), none a repeat of an earlier one: the run failed.</summary>
+    private static bool NothingAccepted(string? summaryLine, int localRejections)
+    {
+        if (summaryLine is null)
+        {
+            return localRejections > 0;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(summaryLine);
+            if (!doc.RootElement.TryGetProperty("summary", out var summary))
+            {
+                return false;
+            }
+
+            long Get(string name) => summary.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
+            return Get("read") + localRejections > 0 && Get("accepted") == 0 && Get("duplicates") == 0;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
