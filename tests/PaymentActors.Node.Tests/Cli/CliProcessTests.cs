@@ -145,9 +145,8 @@ public sealed class CliProcessTests : IDisposable
         var dataDir = Path.Combine(_workDirectory, "demo");
         await using var demo = RunningProcess.Start(_workDirectory,
             "demo", "--generate", "1000000", "--rate", "500", "--no-progress", "--data-dir", dataDir);
-        // Running: accounts are being written (the journal grows past its initial size).
-        await demo.WaitUntilAsync(() => File.Exists(Path.Combine(dataDir, "payments.db-wal")) && new FileInfo(Path.Combine(dataDir, "payments.db-wal")).Length > 100_000,
-            TimeSpan.FromMinutes(4));
+        // Running, with at least one ingestion offset committed to the journal.
+        await demo.WaitUntilAsync(() => CommittedOffsets(Path.Combine(dataDir, "payments.db")) > 0, TimeSpan.FromMinutes(4));
 
         var elapsed = await demo.SignalAndWaitAsync(signal, TimeSpan.FromSeconds(30));
 
@@ -196,6 +195,27 @@ public sealed class CliProcessTests : IDisposable
         Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
         Assert.Contains("\"balanceMinor\":0", query.Stdout);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"took {stopwatch.Elapsed}");
+    }
+
+    private static long CommittedOffsets(string database)
+    {
+        if (!File.Exists(database))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = 'ingestion-offset-generator:1'";
+            return (long)(command.ExecuteScalar() ?? 0L);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return 0; // not created yet, or busy
+        }
     }
 
     private static bool IsUp(int httpPort)
