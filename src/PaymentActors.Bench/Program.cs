@@ -18,6 +18,7 @@ public static class Program
         "latency",
         "idle-memory",
         "cluster",
+        "serializer",
     ];
 
     public static async Task<int> Main(string[] args)
@@ -74,6 +75,7 @@ public static class Program
                 "latency" => await LatencyScenario.RunAsync(quick),
                 "idle-memory" => await IdleMemoryScenario.RunAsync(quick),
                 "cluster" => await ClusterScenario.RunAsync(quick),
+                "serializer" => SerializerScenario.Run(quick),
                 _ => null,
             };
             if (result is null)

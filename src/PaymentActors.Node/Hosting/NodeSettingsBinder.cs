@@ -111,36 +111,3 @@ public static class NodeSettingsBinder
 
     internal static string Invariant(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 }
-
-/// <summary>A user error (exit code 2, the default) or a runtime failure (exit code 1): printed as one line, never a stack trace.</summary>
-public sealed class CliException(string message, int exitCode = CliException.UsageExitCode) : Exception(message)
-{
-    public const int UsageExitCode = 2;
-    public const int FailureExitCode = 1;
-
-    public int ExitCode { get; } = exitCode;
-
-    /// <summary>Something went wrong while running (node unreachable, file unreadable, nothing accepted): exit code 1.</summary>
-    public static CliException Failure(string message) => new(message, FailureExitCode);
-}
-
-/// <summary>The rule set a node starts with: <c>--rules FILE</c> (docs/RISK.md), or the shipped defaults.</summary>
-public static class RiskRulesFile
-{
-    public static Domain.Risk.RuleSet Load(string? path)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return Domain.Risk.RuleSet.Default;
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CliException($"--rules: file '{path}' does not exist");
-        }
-
-        return Domain.Risk.RuleSet.TryParse(File.ReadAllText(path), out var set, out var error)
-            ? set
-            : throw new CliException($"--rules: {error}");
-    }
-}

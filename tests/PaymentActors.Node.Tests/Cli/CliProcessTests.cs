@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cli;
 
