@@ -193,7 +193,8 @@ public sealed class CliProcessTests : IDisposable
 
         Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
         Assert.Contains("\"balanceMinor\":0", query.Stdout);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"took {stopwatch.Elapsed}");
+        // Generous: the client still joins the cluster as a member (not yet a ClusterClient), which is slow on a loaded machine.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(90), $"took {stopwatch.Elapsed}");
     }
 
     private static long CommittedOffsets(string database)
