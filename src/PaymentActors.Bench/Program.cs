@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Bench.Scenarios;
@@ -22,21 +24,43 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0)
+        var scenario = new Argument<string>("SCENARIO") { Description = $"all, or one of: {string.Join(", ", All)}" };
+        scenario.AcceptOnlyFromAmong(["all", .. All]);
+        var quick = new Option<bool>("--quick") { Description = "small sizes (CI): a smoke run, not figures" };
+        var json = new Option<string>("--json") { Description = "also write each scenario's result as one JSON line to FILE" };
+        var root = new RootCommand("PaymentActors benchmark harness (run in Release)") { scenario, quick, json };
+        root.SetAction(parse => RunAsync(parse.GetValue(scenario)!, parse.GetValue(quick), parse.GetValue(json)));
+        var parse = root.Parse(args);
+        if (parse.Action is HelpAction)
         {
-            Console.Error.WriteLine($"usage: PaymentActors.Bench SCENARIO|all [--quick] [--json FILE]\n  scenarios: {string.Join(", ", All)}");
+            return await parse.InvokeAsync();
+        }
+
+        if (parse.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (--help for usage)");
             return 2;
         }
 
-        var quick = args.Contains("--quick");
-        var jsonIndex = Array.IndexOf(args, "--json");
-        var jsonFile = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(string scenarioName, bool quick, string? jsonFile)
+    {
         if (!IsRelease())
         {
             Console.Error.WriteLine("warning: not a Release build; figures are not representative");
         }
 
-        var scenarios = args[0] == "all" ? All : [args[0]];
+        var scenarios = scenarioName == "all" ? All : [scenarioName];
         var results = new List<ScenarioResult>();
         foreach (var scenario in scenarios)
         {

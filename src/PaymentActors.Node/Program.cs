@@ -1,64 +1,78 @@
-using PaymentActors.Domain.Windows;
+using System.CommandLine;
+using System.CommandLine.Help;
 using PaymentActors.Node.Cli;
 using PaymentActors.Node.Hosting;
 
 namespace PaymentActors.Node;
 
+/// <summary>
+/// <c>paymentactors VERB [options]</c>. <c>--help</c> on the root and on every verb prints and starts nothing.
+/// Exit codes: 0 done; 1 a runtime failure (node unreachable, file unreadable, every record rejected);
+/// 2 a usage error (unknown option, invalid value); 130 stopped by Ctrl+C or SIGTERM. Errors are one line
+/// <c>error: …</c> on stderr, never a stack trace.
+/// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = Root();
+        var parse = root.Parse(args);
+        if (parse.Action is HelpAction)
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            return await parse.InvokeAsync();
         }
 
-        var verb = args[0];
-        var rest = args[1..];
+        if (parse.Errors.Count > 0)
+        {
+            // "Unrecognized command or argument 'x'" says more than "Required command was not provided".
+            var error = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+            await Console.Error.WriteLineAsync($"error: {error.Message} (--help for usage)");
+            return CliException.UsageExitCode;
+        }
+
+        using var signals = ShutdownSignals.Install();
         try
         {
-            return verb switch
-            {
-                "node" => await NodeVerb.RunAsync(rest),
-                "demo" => await DemoVerb.RunAsync(rest),
-                "ingest" => await IngestVerb.RunAsync(rest),
-                "evaluate-risk" => await EvaluateRiskVerb.RunAsync(rest),
-                "submit" => await ClientVerbs.SubmitAsync(rest),
-                "query" => await ClientVerbs.QueryAsync(rest),
-                "status" => await ClientVerbs.StatusAsync(rest),
-                "rules" => await ClientVerbs.RulesAsync(rest),
-                "replay-windows" => WindowReplayTool.Run(rest, Console.In, Console.Out, Console.Error),
-                _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
-            };
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, signals.Token);
         }
         catch (CliException e)
         {
             await Console.Error.WriteLineAsync("error: " + e.Message);
-            return 2;
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            return ShutdownSignals.InterruptedExitCode;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync("error: " + Describe(e));
+            return CliException.FailureExitCode;
         }
     }
 
-    private const string Usage = """
-        usage: paymentactors VERB [options]
+    public static RootCommand Root() => new("paymentactors: a payment processing and stream-analytics cluster (README.md)")
+    {
+        DemoVerb.Command(),
+        IngestVerb.Command(),
+        EvaluateRiskVerb.Command(),
+        NodeVerb.Command(),
+        ClientVerbs.Submit(),
+        ClientVerbs.Query(),
+        ClientVerbs.Rules(),
+        ClientVerbs.Status(),
+        ReplayWindowsVerb.Command(),
+    };
 
-          demo     replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite
-                   [--file PATH] [--format paysim|csv|jsonl] [--json] [--data-dir DIR] [--dead-letters FILE] [--rules FILE]
-                   [--http-port N] [--hold]   the live dashboard on http://127.0.0.1:N/ (any free port by default); --hold keeps it up
-                   [--generate N [--accounts K] [--seed S] [--rate PER_S] [--fraud-rate F] [--zipf]]   the seeded generator instead of a file
-          ingest   --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]   send a file to a running node
-          evaluate-risk --file PATH --format paysim [--decisions-out FILE] [--rules FILE]   score risk decisions against PaySim labels
-          node     run a cluster node until stopped (Ctrl+C) [--rules FILE]
-                   --host H --port P --seeds akka.tcp://payments@H:P,... --roles r1,r2
-                   --db sqlite|postgres|memory --connection "..." --data-dir DIR
-                   --sqlite-durability normal|full --config FILE.hocon --http-port N
-          both     [--log-format text|json] [--log-level debug|info|warning|error]   one log (Akka included); env PAYMENTS_LOG_FORMAT
-          submit   --id T --account A --type TYPE --amount 12.34 --currency USD [--counterparty B] [--contact ADDR]
-          query    account ID | windows [--window NAME] [--key PREFIX] [--from T] [--to T]
-                   | alerts [--account A] [--from T] [--to T] [--limit N]   [--contact akka.tcp://payments@H:P]
-          rules    list | put RULE.json | disable RULE_ID   [--contact ...]   change risk rules at runtime, cluster-wide
-          status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
-          replay-windows --window tumbling:SIZE|sliding:SIZE/SLIDE|session:GAP [--lateness L]
-                   [--trigger accumulating|purging] [--late-output]   JSON Lines on stdin → firings on stdout
-        """;
+    /// <summary>The innermost message of an unexpected failure, on one line.</summary>
+    private static string Describe(Exception e)
+    {
+        while (e is AggregateException { InnerException: { } inner })
+        {
+            e = inner;
+        }
+
+        var message = e.InnerException is { } cause && cause.Message != e.Message ? $"{e.Message} ({cause.Message})" : e.Message;
+        return message.ReplaceLineEndings(" ");
+    }
 }

@@ -33,7 +33,9 @@ public sealed class SingleNode : IAsyncDisposable
     {
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk, windows ?? new NodeWindows())))
+            .ConfigureServices(s => s
+                .AddSingleton<IHostLifetime, NoSignalLifetime>()
+                .AddAkka(settings.SystemName, (b, _) => b.WithPaymentsNode(settings, risk, windows ?? new NodeWindows())))
             .Build();
         await host.StartAsync();
         var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,14 +29,13 @@ public sealed class ClientSession : IAsyncDisposable
     public IActorRef Region { get; }
     public PaymentsClient Client { get; }
 
-    public static async Task<ClientSession> ConnectAsync(IConfiguration config)
+    public static async Task<ClientSession> ConnectAsync(ClientOptions options)
     {
-        var contacts = (config["Contact"] ?? Environment.GetEnvironmentVariable("PAYMENTS_CONTACT") ?? "akka.tcp://payments@127.0.0.1:4053")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var contacts = options.Contacts;
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
-                .WithPaymentsClient(config["Host"] ?? "127.0.0.1", 0, contacts)
+            .ConfigureServices(s => s.AddSingleton<IHostLifetime, NoSignalLifetime>().AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
+                .WithPaymentsClient(options.Host, 0, contacts)
                 .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
             .Build();
         await host.StartAsync();
@@ -47,7 +45,7 @@ public sealed class ClientSession : IAsyncDisposable
         if (await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(20))) != joined.Task)
         {
             await host.StopAsync();
-            throw new CliException($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s");
+            throw CliException.Failure($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s");
         }
 
         var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -13,32 +14,143 @@ public static class ClientVerbs
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    /// <summary>submit --id T1 --account C1 --type TRANSFER --amount 12.34 --currency USD [--counterparty C2] [--contact ...]</summary>
-    public static async Task<int> SubmitAsync(string[] args)
+    private static ClientOptions Bind(ParseResult parse, List<SettingOption> settings) =>
+        NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new ClientOptionsValidator());
+
+    public static Command Submit()
     {
-        var (options, _) = CliArgs.Parse(args, ["--id", "--account", "--type", "--amount", "--currency", "--counterparty", "--contact", "--host", "--time"]);
-        var currencyCode = options.GetValueOrDefault("--currency") ?? "USD";
+        var command = new Command("submit", "submit one transaction to the cluster; prints its outcome as JSON");
+        var id = Required(command, "--id", "transaction id (the idempotency key)");
+        var account = Required(command, "--account", "the account (payer) id");
+        var type = Required(command, "--type", "PAYMENT | TRANSFER | CASH_IN | CASH_OUT | DEBIT");
+        var amount = Required(command, "--amount", "decimal amount in currency units, e.g. 12.34");
+        var currency = new Option<string>("--currency") { Description = "ISO 4217 code", DefaultValueFactory = _ => "USD" };
+        var counterparty = new Option<string>("--counterparty") { Description = "the payee of a TRANSFER" };
+        var time = new Option<long?>("--time") { Description = "event time, Unix milliseconds (default: now)" };
+        command.Options.Add(currency);
+        command.Options.Add(counterparty);
+        command.Options.Add(time);
+        var settings = SettingGroups.Client(command);
+        command.SetAction(parse => SubmitAsync(Bind(parse, settings), parse.GetValue(id)!, parse.GetValue(account)!, parse.GetValue(type)!,
+            parse.GetValue(amount)!, parse.GetValue(currency)!, parse.GetValue(counterparty), parse.GetValue(time)));
+        return command;
+    }
+
+    public static Command Query()
+    {
+        var command = new Command("query", "read accounts, window results or alerts from the cluster");
+        var accountCommand = new Command("account", "one account: balance, version, pending transfers, recent transactions");
+        var accountId = new Argument<string>("ID") { Description = "the account id" };
+        accountCommand.Arguments.Add(accountId);
+        var accountSettings = SettingGroups.Client(accountCommand);
+        accountCommand.SetAction(parse => QueryAccountAsync(Bind(parse, accountSettings), parse.GetValue(accountId)!));
+
+        var windowsCommand = new Command("windows", "final window results, one JSON object a line");
+        var window = new Option<string>("--window") { Description = "window name, e.g. hourly or sliding-6h" };
+        var key = new Option<string>("--key") { Description = "key prefix, e.g. type: or all/" };
+        var (wFrom, wTo) = (TimeOption("--from"), TimeOption("--to"));
+        foreach (var o in new Option[] { window, key, wFrom, wTo })
+        {
+            windowsCommand.Options.Add(o);
+        }
+
+        var windowSettings = SettingGroups.Client(windowsCommand);
+        windowsCommand.SetAction(parse => QueryWindowsAsync(Bind(parse, windowSettings), parse.GetValue(window), parse.GetValue(key),
+            parse.GetValue(wFrom) ?? long.MinValue, parse.GetValue(wTo) ?? long.MaxValue));
+
+        var alertsCommand = new Command("alerts", "risk alerts, newest first");
+        var alertAccount = new Option<string>("--account") { Description = "only this account" };
+        var (aFrom, aTo) = (TimeOption("--from"), TimeOption("--to"));
+        var limit = NumberOption.Create("--limit", "at most this many", 100, v => v >= 1, "a positive integer");
+        foreach (var o in new Option[] { alertAccount, aFrom, aTo, limit })
+        {
+            alertsCommand.Options.Add(o);
+        }
+
+        var alertSettings = SettingGroups.Client(alertsCommand);
+        alertsCommand.SetAction(parse => QueryAlertsAsync(Bind(parse, alertSettings), parse.GetValue(alertAccount),
+            parse.GetValue(aFrom) ?? long.MinValue, parse.GetValue(aTo) ?? long.MaxValue, parse.GetValue(limit)));
+
+        command.Subcommands.Add(accountCommand);
+        command.Subcommands.Add(windowsCommand);
+        command.Subcommands.Add(alertsCommand);
+        return command;
+    }
+
+    public static Command Rules()
+    {
+        var command = new Command("rules", "read or change the risk rules at runtime, cluster-wide");
+        var list = new Command("list", "the current rule set as JSON");
+        var listSettings = SettingGroups.Client(list);
+        list.SetAction(parse => RulesAsync(Bind(parse, listSettings), "list", null));
+        var put = new Command("put", "add or replace one rule");
+        var rule = new Argument<string>("RULE") { Description = "a rule as a JSON file or JSON text (docs/RISK.md)" };
+        put.Arguments.Add(rule);
+        var putSettings = SettingGroups.Client(put);
+        put.SetAction(parse => RulesAsync(Bind(parse, putSettings), "put", parse.GetValue(rule)));
+        var disable = new Command("disable", "disable one rule");
+        var ruleId = new Argument<string>("RULE_ID") { Description = "the rule id" };
+        disable.Arguments.Add(ruleId);
+        var disableSettings = SettingGroups.Client(disable);
+        disable.SetAction(parse => RulesAsync(Bind(parse, disableSettings), "disable", parse.GetValue(ruleId)));
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(put);
+        command.Subcommands.Add(disable);
+        return command;
+    }
+
+    public static Command Status()
+    {
+        var command = new Command("status", "members, shards and entities per node, singleton location");
+        var settings = SettingGroups.Client(command);
+        command.SetAction(parse => StatusAsync(Bind(parse, settings)));
+        return command;
+    }
+
+    private static Option<string> Required(Command command, string name, string description)
+    {
+        var option = new Option<string>(name) { Description = description, Required = true };
+        command.Options.Add(option);
+        return option;
+    }
+
+    /// <summary>A time bound: ISO-8601 or Unix milliseconds.</summary>
+    private static Option<long?> TimeOption(string name) => new(name)
+    {
+        Description = "ISO-8601 or Unix milliseconds",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Single().Value;
+            if (Domain.Ingestion.Timestamps.TryParse(text, out var ms))
+            {
+                return ms;
+            }
+
+            r.AddError($"{name}: '{text}' is neither ISO-8601 nor Unix milliseconds");
+            return null;
+        },
+    };
+
+    private static async Task<int> SubmitAsync(ClientOptions client, string id, string accountId, string typeText, string amountText,
+        string currencyCode, string? counterparty, long? time)
+    {
         if (!Currency.TryFind(currencyCode, out var currency, out var error))
         {
             throw new CliException(error);
         }
 
-        if (!TransactionTypes.TryParse(options.GetValueOrDefault("--type") ?? "", out var type))
+        if (!TransactionTypes.TryParse(typeText, out var type))
         {
-            throw new CliException($"--type: '{options.GetValueOrDefault("--type")}' is not one of PAYMENT, TRANSFER, CASH_IN, CASH_OUT, DEBIT");
+            throw new CliException($"--type: '{typeText}' is not one of PAYMENT, TRANSFER, CASH_IN, CASH_OUT, DEBIT");
         }
 
-        if (!Money.TryParse(options.GetValueOrDefault("--amount") ?? "", currency, out var amount, out error))
+        if (!Money.TryParse(amountText, currency, out var amount, out error))
         {
             throw new CliException(error);
         }
 
-        var request = new TransactionRequest(
-            options.GetValueOrDefault("--id") ?? throw new CliException("--id: required (the idempotency key)"),
-            options.GetValueOrDefault("--account") ?? throw new CliException("--account: required"),
-            type, amount.Minor, currency.Code, options.GetValueOrDefault("--counterparty"),
-            long.TryParse(options.GetValueOrDefault("--time"), out var t) ? t : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var request = new TransactionRequest(id, accountId, type, amount.Minor, currency.Code, counterparty, time ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await using var session = await ClientSession.ConnectAsync(client);
         var outcome = await session.Client.SubmitAsync(request);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -53,16 +165,10 @@ public static class ClientVerbs
         return outcome.Status is TransactionStatus.Approved or TransactionStatus.Flagged ? 0 : 1;
     }
 
-    /// <summary>query windows [--window NAME] [--key PREFIX] [--from MS] [--to MS] [--contact ...]</summary>
-    private static async Task<int> QueryWindowsAsync(string[] args)
+    private static async Task<int> QueryWindowsAsync(ClientOptions client, string? window, string? keyPrefix, long fromMs, long toMs)
     {
-        var (options, _) = CliArgs.Parse(args, ["--window", "--key", "--from", "--to", "--contact", "--host"]);
-        long Ms(string flag, long fallback) => options.TryGetValue(flag, out var v)
-            ? Domain.Ingestion.Timestamps.TryParse(v, out var ms) ? ms : throw new CliException($"{flag}: '{v}' is neither ISO-8601 nor Unix milliseconds")
-            : fallback;
-        var query = new Protocol.Analytics.GetWindowResults(options.GetValueOrDefault("--window"), options.GetValueOrDefault("--key"),
-            Ms("--from", long.MinValue), Ms("--to", long.MaxValue));
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        var query = new Protocol.Analytics.GetWindowResults(window, keyPrefix, fromMs, toMs);
+        await using var session = await ClientSession.ConnectAsync(client);
         var windows = new Cluster.Analytics.WindowsClient(await session.Registry.GetAsync<Cluster.Analytics.WindowCollector>());
         foreach (var r in await windows.GetResultsAsync(query.Window, query.KeyPrefix, query.FromMs, query.ToMs))
         {
@@ -75,16 +181,10 @@ public static class ClientVerbs
     private static async Task<Cluster.Risk.RiskClient> RiskClientAsync(ClientSession session) => new(
         await session.Registry.GetAsync<Cluster.Risk.RiskRulesAdmin>(), await session.Registry.GetAsync<Cluster.Risk.AlertCollector>());
 
-    /// <summary>query alerts [--account A] [--from T] [--to T] [--limit N] [--contact ...]: newest first.</summary>
-    private static async Task<int> QueryAlertsAsync(string[] args)
+    private static async Task<int> QueryAlertsAsync(ClientOptions client, string? account, long fromMs, long toMs, int limit)
     {
-        var (options, _) = CliArgs.Parse(args, ["--account", "--from", "--to", "--limit", "--contact", "--host"]);
-        long Ms(string flag, long fallback) => options.TryGetValue(flag, out var v)
-            ? Domain.Ingestion.Timestamps.TryParse(v, out var ms) ? ms : throw new CliException($"{flag}: '{v}' is neither ISO-8601 nor Unix milliseconds")
-            : fallback;
-        var limit = NodeSettingsBinder.ParseInt(options.GetValueOrDefault("--limit"), "limit", 100);
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
-        var reply = await (await RiskClientAsync(session)).GetAlertsAsync(options.GetValueOrDefault("--account"), Ms("--from", long.MinValue), Ms("--to", long.MaxValue), limit);
+        await using var session = await ClientSession.ConnectAsync(client);
+        var reply = await (await RiskClientAsync(session)).GetAlertsAsync(account, fromMs, toMs, limit);
         foreach (var a in reply.Alerts)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -98,66 +198,39 @@ public static class ClientVerbs
         return 0;
     }
 
-    /// <summary>rules list | rules put FILE.json | rules disable ID   [--contact ...]</summary>
-    public static async Task<int> RulesAsync(string[] args)
+    private static async Task<int> RulesAsync(ClientOptions client, string verb, string? argument)
     {
-        if (args.Length == 0 || args[0] is not ("list" or "put" or "disable") || (args[0] != "list" && args.Length < 2))
-        {
-            throw new CliException("rules: usage: rules list | rules put RULE.json | rules disable RULE_ID   [--contact akka.tcp://payments@H:P]");
-        }
-
-        var rest = args[0] == "list" ? args[1..] : args[2..];
-        var (options, _) = CliArgs.Parse(rest, ["--contact", "--host"]);
         string? ruleJson = null;
-        if (args[0] == "put")
+        if (verb == "put")
         {
-            ruleJson = File.Exists(args[1]) ? await File.ReadAllTextAsync(args[1]) : args[1];
+            ruleJson = File.Exists(argument) ? await File.ReadAllTextAsync(argument) : argument;
         }
 
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
-        var client = await RiskClientAsync(session);
-        var reply = args[0] switch
+        await using var session = await ClientSession.ConnectAsync(client);
+        var risk = await RiskClientAsync(session);
+        var reply = verb switch
         {
-            "list" => await client.GetRulesAsync(),
-            "put" => await client.PutRuleAsync(ruleJson!),
-            _ => await client.DisableRuleAsync(args[1]),
+            "list" => await risk.GetRulesAsync(),
+            "put" => await risk.PutRuleAsync(ruleJson!),
+            _ => await risk.DisableRuleAsync(argument!),
         };
         if (!reply.Succeeded)
         {
-            await Console.Error.WriteLineAsync("error: " + reply.Error);
-            return 2;
+            throw new CliException($"{(verb == "put" ? "RULE" : "RULE_ID")}: {reply.Error}");
         }
 
         Console.WriteLine(reply.Json);
         return 0;
     }
 
-    /// <summary>query account ID | query windows … | query alerts … [--contact ...]</summary>
-    public static async Task<int> QueryAsync(string[] args)
+    private static async Task<int> QueryAccountAsync(ClientOptions client, string id)
     {
-        if (args.Length >= 1 && args[0] == "windows")
-        {
-            return await QueryWindowsAsync(args[1..]);
-        }
-
-        if (args.Length >= 1 && args[0] == "alerts")
-        {
-            return await QueryAlertsAsync(args[1..]);
-        }
-
-        if (args.Length < 2 || args[0] != "account")
-        {
-            throw new CliException("query: usage: query account ID | query windows [--window hourly|sliding-6h] [--key PREFIX] [--from T] [--to T] [--contact akka.tcp://payments@H:P]");
-        }
-
-        var id = args[1];
-        if (!TransactionValidation.TryValidateId(id, "id", out var error))
+        if (!TransactionValidation.TryValidateId(id, "ID", out var error))
         {
             throw new CliException(error);
         }
 
-        var (options, _) = CliArgs.Parse(args[2..], ["--contact", "--host"]);
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        await using var session = await ClientSession.ConnectAsync(client);
         var view = await session.Client.GetAccountAsync(id);
         var exponent = view.Currency is { } code && Currency.TryFind(code, out var currency, out _) ? currency.Exponent : 2;
         Console.WriteLine(JsonSerializer.Serialize(new
@@ -175,11 +248,9 @@ public static class ClientVerbs
         return 0;
     }
 
-    /// <summary>status [--contact ...]: members, shards per node, singleton location.</summary>
-    public static async Task<int> StatusAsync(string[] args)
+    private static async Task<int> StatusAsync(ClientOptions client)
     {
-        var (options, _) = CliArgs.Parse(args, ["--contact", "--host"]);
-        await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
+        await using var session = await ClientSession.ConnectAsync(client);
         var cluster = Akka.Cluster.Cluster.Get(session.System);
         // A fresh proxy answers with nothing until it has registered with the shard coordinator.
         var stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
@@ -202,42 +273,4 @@ public static class ClientVerbs
         }, Json));
         return 0;
     }
-}
-
-/// <summary>Minimal, strict flag parsing for the client verbs: unknown flags are errors.</summary>
-public static class CliArgs
-{
-    public static (Dictionary<string, string> Options, List<string> Switches) Parse(string[] args, IReadOnlyCollection<string> known, IReadOnlyCollection<string>? switches = null)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        var seen = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (switches is not null && switches.Contains(args[i]))
-            {
-                seen.Add(args[i]);
-            }
-            else if (known.Contains(args[i]))
-            {
-                if (i + 1 >= args.Length)
-                {
-                    throw new CliException($"{args[i]}: needs a value");
-                }
-
-                options[args[i]] = args[++i];
-            }
-            else
-            {
-                throw new CliException($"{args[i]}: unknown option (known: {string.Join(" ", known.Concat(switches ?? []))})");
-            }
-        }
-
-        return (options, seen);
-    }
-
-    public static Microsoft.Extensions.Configuration.IConfiguration ToConfiguration(Dictionary<string, string> options) =>
-        new Microsoft.Extensions.Configuration.ConfigurationBuilder()
-            .AddInMemoryCollection(options.Select(o => new KeyValuePair<string, string?>(
-                o.Key.TrimStart('-') switch { "contact" => "Contact", "host" => "Host", var k => k }, o.Value)))
-            .Build();
 }

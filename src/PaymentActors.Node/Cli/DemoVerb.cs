@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -29,50 +30,85 @@ namespace PaymentActors.Node.Cli;
 /// </summary>
 public static class DemoVerb
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Command()
     {
-        var (options, switches) = CliArgs.Parse(args, ["--file", "--format", "--data-dir", "--dead-letters", "--sqlite-durability", "--db", "--rules",
-            "--generate", "--accounts", "--seed", "--rate", "--fraud-rate", "--http-port", "--log-format", "--log-level"], ["--json", "--no-progress", "--zipf", "--hold"]);
-        var hold = switches.Contains("--hold");
-        var log = NodeLogOptions.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var command = new Command("demo", "replay a file (default: the bundled PaySim sample) on a single node with embedded SQLite");
+        var file = new Option<string>("--file") { Description = "file to replay (default samples/paysim-10k.csv)" };
+        var format = new Option<string>("--format") { Description = "paysim | csv | jsonl (default: from the file)" };
+        format.AcceptOnlyFromAmong("paysim", "csv", "jsonl");
+        var json = new Option<bool>("--json") { Description = "print the summary as one JSON object on the last line" };
+        var noProgress = new Option<bool>("--no-progress") { Description = "no progress bar" };
+        var deadLetters = new Option<string>("--dead-letters") { Description = "dead-letter JSON Lines file (default: in the data directory)" };
+        var db = new Option<string>("--db") { Description = "sqlite | memory (the demo is single-node)", DefaultValueFactory = _ => "sqlite" };
+        db.AcceptOnlyFromAmong("sqlite", "memory");
+        var generate = NumberOption.Create<long>("--generate", "replay N records of the seeded generator instead of a file; 0: the file", 0, n => n >= 0, "a non-negative count");
+        var accounts = NonNegative("--accounts", "generator: number of accounts", 10_000);
+        var seed = NonNegative("--seed", "generator: seed", 1);
+        var rate = NonNegative("--rate", "generator: records per second (0: as fast as accepted)", 0);
+        var fraudRate = NumberOption.Create("--fraud-rate", "generator: share of fraud-like records", 0.0, f => f is >= 0 and <= 1, "a number from 0 to 1");
+        var zipf = new Option<bool>("--zipf") { Description = "generator: Zipf-skewed accounts instead of uniform" };
+        var httpPort = NumberOption.Create("--http-port", "port of the node's HTTP API and live dashboard on 127.0.0.1 (0: any free port)", 0, p => p is >= 0 and <= 65535, "a TCP port (0-65535)");
+        var hold = new Option<bool>("--hold") { Description = "keep the node and its dashboard up after the replay, until Ctrl+C" };
+        foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf, httpPort, hold })
         {
-            ["LogFormat"] = options.GetValueOrDefault("--log-format") ?? Environment.GetEnvironmentVariable("PAYMENTS_LOG_FORMAT"),
-            ["LogLevel"] = options.GetValueOrDefault("--log-level") ?? Environment.GetEnvironmentVariable("PAYMENTS_LOG_LEVEL"),
-        }).Build(), LogLevel.Warning);
-        var httpPort = options.TryGetValue("--http-port", out var hp) ? int.TryParse(hp, out var p) && p is >= 0 and < 65536 ? p
-            : throw new CliException($"--http-port: '{hp}' is not a port number (0 = any free port)") : 0;
-        var json = switches.Contains("--json");
-        var generate = options.TryGetValue("--generate", out var n) ? long.TryParse(n, out var count) && count > 0 ? count
-            : throw new CliException($"--generate: '{n}' is not a positive count") : 0;
-        var file = generate > 0 ? $"generator:{options.GetValueOrDefault("--seed") ?? "1"}" : options.GetValueOrDefault("--file") ?? BundledSample();
+            command.Options.Add(o);
+        }
+
+        List<SettingOption> settings = [.. SettingGroups.Storage(command), .. SettingGroups.Logging(command)];
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) =>
+        {
+            var configuration = NodeSettingsBinder.BuildConfiguration(parse, settings);
+            var options = NodeSettingsBinder.BindOptions(configuration, new NodeOptionsValidator());
+            var log = NodeLogOptions.From(configuration, LogLevel.Warning);
+            var generator = parse.GetValue(generate) is var n and > 0
+                ? new GeneratorRun(n, parse.GetValue(seed), parse.GetValue(rate),
+                    new GeneratorOptions(Accounts: parse.GetValue(accounts), Skew: parse.GetValue(zipf) ? AccountSkew.Zipf : AccountSkew.Uniform, FraudRate: parse.GetValue(fraudRate)))
+                : null;
+            return RunAsync(new DemoRun(parse.GetValue(file), parse.GetValue(format), parse.GetValue(json), parse.GetValue(noProgress), parse.GetValue(deadLetters),
+                parse.GetValue(db)!, generator, options, parse.GetValue(httpPort), parse.GetValue(hold), log), ShutdownSignals.Stopping);
+        });
+        return command;
+    }
+
+    private static Option<int> NonNegative(string name, string description, int fallback) =>
+        NumberOption.Create(name, description, fallback, v => v >= 0, "a non-negative integer");
+
+    private sealed record GeneratorRun(long Count, int Seed, int Rate, GeneratorOptions Options);
+
+    private sealed record DemoRun(string? File, string? Format, bool Json, bool NoProgress, string? DeadLetters, string Db, GeneratorRun? Generator, NodeOptions Options,
+        int HttpPort, bool Hold, NodeLogOptions Log);
+
+    private static async Task<int> RunAsync(DemoRun demo, CancellationToken cancel)
+    {
+        var json = demo.Json;
+        var hold = demo.Hold;
+        var httpPort = demo.HttpPort;
+        var log = demo.Log;
+        var generate = demo.Generator?.Count ?? 0;
+        var file = demo.Generator is { } g ? $"generator:{g.Seed}" : demo.File ?? BundledSample();
         if (generate == 0 && !File.Exists(file))
         {
             throw new CliException($"--file: '{file}' does not exist");
         }
 
-        var format = (options.GetValueOrDefault("--format") ?? (generate > 0 ? "jsonl" : GuessFormat(file))) switch
+        var format = (demo.Format ?? (generate > 0 ? "jsonl" : GuessFormat(file))) switch
         {
             "paysim" => InputFormat.PaySim,
             "csv" => InputFormat.Csv,
-            "jsonl" => InputFormat.JsonLines,
-            var other => throw new CliException($"--format: '{other}' is not one of paysim, csv, jsonl"),
+            _ => InputFormat.JsonLines,
         };
 
         // A fresh data directory per run unless one is given (reusing one shows resume and idempotency).
-        var dataDir = options.GetValueOrDefault("--data-dir")
+        var dataDir = demo.Options.DataDir
             ?? Path.Combine("data", "demo", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture));
-        var deadLetterPath = options.GetValueOrDefault("--dead-letters") ?? Path.Combine(dataDir, "dead-letters.jsonl");
+        var deadLetterPath = demo.DeadLetters ?? Path.Combine(dataDir, "dead-letters.jsonl");
         var settings = new PaymentsNodeSettings
         {
             Port = 0,
-            Database = options.GetValueOrDefault("--db") switch
-            {
-                null or "sqlite" => DatabaseKind.Sqlite,
-                "memory" => DatabaseKind.Memory,
-                var other => throw new CliException($"--db: '{other}' is not one of sqlite, memory (the demo is single-node)"),
-            },
+            Database = demo.Db == "memory" ? DatabaseKind.Memory : DatabaseKind.Sqlite,
             DataDirectory = dataDir,
-            SqliteDurability = options.GetValueOrDefault("--sqlite-durability") == "full" ? SqliteDurability.Full : SqliteDurability.Normal,
+            SqliteDurability = NodeOptionsValidator.ParseDurability(demo.Options.SqliteDurability),
             WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
             AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
             MaxWindowResultsPerQuery = int.MaxValue, // in-process: no remoting frame to fit
@@ -81,11 +117,14 @@ public static class DemoVerb
             Accounts = format == InputFormat.PaySim
                 ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
                 : AccountActorSettings.Default,
+            // Ctrl+C and SIGTERM are the CLI's (ShutdownSignals): Akka's own exit hook would stop the actor system
+            // underneath the running ingestion, before its stream has stopped and its offsets are committed.
+            ExtraHocon = "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
         var nodeWindows = new NodeWindows();
-        var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
+        var risk = new RiskRulesHolder(RiskRulesFile.Load(demo.Options.Rules));
         var alerts = new AlertTally();
         // The node with its HTTP API and live dashboard (an ephemeral port unless --http-port says otherwise).
         var node = NodeVerb.BuildApp(settings, risk, httpPort, log: log, nodeWindows: nodeWindows, bindAnyPort: true);
@@ -103,21 +142,39 @@ public static class DemoVerb
         var counters = new IngestionCounters();
         using var deadLetters = DeadLetterWriter.ToFile(deadLetterPath);
         var stopwatch = Stopwatch.StartNew();
-        var run = generate > 0
-            ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file, FileIngestion.GeneratorItems(
-                    ParseInt(options, "--seed", 1), generate,
-                    new GeneratorOptions(Accounts: ParseInt(options, "--accounts", 10_000), Skew: switches.Contains("--zipf") ? AccountSkew.Zipf : AccountSkew.Uniform,
-                        FraudRate: double.TryParse(options.GetValueOrDefault("--fraud-rate") ?? "0", System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 0),
-                    ParseInt(options, "--rate", 0)),
-                DeliverySettings.Default, counters, deadLetters, endWindowsAtEnd: true, onOutcome: alerts.Add)
+        var run = demo.Generator is { } generator
+            ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file,
+                FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate),
+                DeliverySettings.Default, counters, deadLetters, cancel, endWindowsAtEnd: true, onOutcome: alerts.Add)
             : FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
-                endWindowsAtEnd: true, onOutcome: alerts.Add);
+                cancel, endWindowsAtEnd: true, onOutcome: alerts.Add);
         await ShowProgressAsync(run, counters, generate > 0 ? generate : CountLines(file), Path.GetFileName(file),
-            !json && !switches.Contains("--no-progress") && !Console.IsOutputRedirected);
-        var result = await run;
+            !json && !demo.NoProgress && !Console.IsOutputRedirected);
+        FileIngestionResult result;
+        try
+        {
+            result = await run;
+        }
+        catch (Exception) when (cancel.IsCancellationRequested)
+        {
+            result = new FileIngestionResult(0, 0, long.MinValue);
+        }
+
         var elapsed = stopwatch.Elapsed;
 
-        var windows = await WaitForWindowsAsync(collector, result.MaxEventTimeMs);
+        // Stopped by Ctrl+C or SIGTERM: the offsets committed so far stay; no waiting for windows to close.
+        var windows = cancel.IsCancellationRequested ? [] : await WaitForWindowsAsync(collector, result.MaxEventTimeMs, cancel);
+        if (cancel.IsCancellationRequested)
+        {
+            // Everything acknowledged is already durable: a single node has nothing to hand over, so its
+            // shutdown gets 2 s before the process goes (the 5 s promise of a Ctrl+C).
+            using var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await Task.WhenAny(node.StopAsync(stopDeadline.Token), Task.Delay(TimeSpan.FromSeconds(2)));
+            await Console.Error.WriteLineAsync($"stopped after {counters.Read:N0} records; run again with --data-dir {dataDir} to resume after the committed offset");
+            PrintSummary(file, counters, elapsed, result, deadLetterPath, dataDir, windows);
+            return ShutdownSignals.InterruptedExitCode;
+        }
+
         if (!hold)
         {
             await node.StopAsync();
@@ -151,10 +208,24 @@ public static class DemoVerb
             }));
         }
 
+        if (counters.Read > 0 && counters.Accepted == 0 && counters.Duplicates == 0)
+        {
+            throw CliException.Failure($"--file: none of the {counters.Read:N0} records was accepted (reasons in {Path.GetFullPath(deadLetterPath)})");
+        }
+
         if (hold)
         {
             Console.WriteLine($"replay done; the node and its dashboard stay up at {dashboard} until Ctrl+C");
-            await node.WaitForShutdownAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: the end of --hold.
+            }
+
+            await node.StopAsync();
             await node.DisposeAsync();
         }
 
@@ -189,9 +260,6 @@ public static class DemoVerb
         return reader.ReadLine()?.StartsWith("step,type,amount", StringComparison.Ordinal) == true ? "paysim" : "csv";
     }
 
-    private static int ParseInt(Dictionary<string, string> options, string flag, int fallback) =>
-        options.TryGetValue(flag, out var v) ? int.TryParse(v, out var i) && i >= 0 ? i : throw new CliException($"{flag}: '{v}' is not a non-negative integer") : fallback;
-
     private static long CountLines(string file) => Math.Max(1, File.ReadLines(file).LongCount() - 1);
 
     private static async Task ShowProgressAsync(Task run, IngestionCounters counters, long total, string name, bool live)
@@ -221,7 +289,7 @@ public static class DemoVerb
     }
 
     /// <summary>The node's window stage goes idle after the replay and flushes; wait until the collector has merged it.</summary>
-    private static async Task<IReadOnlyList<WindowResult>> WaitForWindowsAsync(IActorRef collector, long maxEventTime)
+    private static async Task<IReadOnlyList<WindowResult>> WaitForWindowsAsync(IActorRef collector, long maxEventTime, CancellationToken cancel)
     {
         if (maxEventTime == long.MinValue)
         {
@@ -229,7 +297,7 @@ public static class DemoVerb
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && !cancel.IsCancellationRequested)
         {
             var status = await new WindowsClient(collector).GetStatusAsync();
             if (status.MinWatermark >= maxEventTime && status.OpenWindows == 0)

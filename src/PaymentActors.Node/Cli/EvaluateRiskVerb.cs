@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
@@ -24,30 +25,40 @@ namespace PaymentActors.Node.Cli;
 /// </summary>
 public static class EvaluateRiskVerb
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Command()
     {
-        var (options, _) = CliArgs.Parse(args, ["--file", "--format", "--decisions-out", "--rules", "--data-dir"]);
-        var file = options.GetValueOrDefault("--file") ?? throw new CliException("--file: required");
+        var command = new Command("evaluate-risk", "score risk decisions against the fraud labels of a PaySim file");
+        var file = new Option<string>("--file") { Description = "PaySim CSV file", Required = true };
+        var format = new Option<string>("--format") { Description = "paysim (the only format with fraud labels)", DefaultValueFactory = _ => "paysim" };
+        format.AcceptOnlyFromAmong("paysim");
+        var decisionsOut = new Option<string>("--decisions-out") { Description = "write each decision as JSON Lines to this file" };
+        command.Options.Add(file);
+        command.Options.Add(format);
+        command.Options.Add(decisionsOut);
+        var settings = SettingGroups.Storage(command);
+        command.SetAction(parse => RunAsync(parse.GetValue(file)!, parse.GetValue(decisionsOut),
+            NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new NodeOptionsValidator())));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string file, string? decisionsOutFile, NodeOptions options)
+    {
         if (!File.Exists(file))
         {
             throw new CliException($"--file: '{file}' does not exist");
         }
 
-        if ((options.GetValueOrDefault("--format") ?? "paysim") != "paysim")
-        {
-            throw new CliException("--format: only paysim carries fraud labels");
-        }
-
-        var dataDir = options.GetValueOrDefault("--data-dir") ?? Path.Combine(Path.GetTempPath(), "paymentactors-evaluate-" + Guid.NewGuid().ToString("N")[..8]);
+        var dataDir = options.DataDir ?? Path.Combine(Path.GetTempPath(), "paymentactors-evaluate-" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new PaymentsNodeSettings
         {
             Port = 0,
             Database = DatabaseKind.Sqlite,
             DataDirectory = dataDir,
+            SqliteDurability = NodeOptionsValidator.ParseDurability(options.SqliteDurability),
             Accounts = AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy },
-            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",
+            ExtraHocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
         };
-        var risk = new RiskRulesHolder(RiskRulesFile.Load(options.GetValueOrDefault("--rules")));
+        var risk = new RiskRulesHolder(RiskRulesFile.Load(options.Rules));
         var node = await SingleNode.StartAsync(settings, risk);
         var decisions = new ConcurrentQueue<(NormalisedTransaction Transaction, TransactionOutcome Outcome)>();
         var counters = new IngestionCounters();
@@ -58,7 +69,7 @@ public static class EvaluateRiskVerb
         static bool Positive(TransactionOutcome o) =>
             o.Status == TransactionStatus.Flagged || o is { Status: TransactionStatus.Declined, Code: RejectCode.RiskDeclined };
 
-        if (options.GetValueOrDefault("--decisions-out") is { } decisionsOut)
+        if (decisionsOutFile is { } decisionsOut)
         {
             await using var writer = new StreamWriter(decisionsOut);
             foreach (var (t, o) in decisions.OrderBy(d => d.Transaction.Line))
@@ -74,7 +85,7 @@ public static class EvaluateRiskVerb
         Console.WriteLine(JsonSerializer.Serialize(result));
         try
         {
-            if (options.GetValueOrDefault("--data-dir") is null)
+            if (options.DataDir is null)
             {
                 Directory.Delete(dataDir, true);
             }

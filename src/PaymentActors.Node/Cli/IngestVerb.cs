@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -16,17 +17,45 @@ namespace PaymentActors.Node.Cli;
 /// </summary>
 public static class IngestVerb
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Command()
     {
-        var (options, _) = CliArgs.Parse(args, ["--file", "--format", "--http"]);
-        var file = options.GetValueOrDefault("--file") ?? throw new CliException("--file: required");
+        var command = new Command("ingest", "send a file to a running node's POST /transactions");
+        var file = new Option<string>("--file") { Description = "file to send", Required = true };
+        var format = new Option<string>("--format") { Description = "paysim | csv | jsonl (default: jsonl for *.jsonl, else paysim)" };
+        format.AcceptOnlyFromAmong("paysim", "csv", "jsonl");
+        var http = new Option<Uri>("--http")
+        {
+            Description = "the node's HTTP address",
+            DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080"),
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0)
+                {
+                    return uri;
+                }
+
+                r.AddError($"--http: '{text}' is not an http:// or https:// address like http://127.0.0.1:8080");
+                return null;
+            },
+        };
+        command.Options.Add(file);
+        command.Options.Add(format);
+        command.Options.Add(http);
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!, ShutdownSignals.Stopping));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string file, string? formatName, Uri node, CancellationToken cancel)
+    {
         if (!File.Exists(file))
         {
             throw new CliException($"--file: '{file}' does not exist");
         }
 
-        var endpoint = new Uri(new Uri(options.GetValueOrDefault("--http") ?? "http://127.0.0.1:8080"), "/transactions");
-        var format = options.GetValueOrDefault("--format") ?? (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "paysim");
+        var endpoint = new Uri(node, "/transactions");
+        var format = formatName ?? (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "paysim");
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var localRejections = 0;
         for (var attempt = 1; ; attempt++)
@@ -44,12 +73,7 @@ public static class IngestVerb
                     return;
                 }
 
-                var input = format switch
-                {
-                    "paysim" => InputFormat.PaySim,
-                    "csv" => InputFormat.Csv,
-                    _ => throw new CliException($"--format: '{format}' is not one of paysim, csv, jsonl"),
-                };
+                var input = format == "csv" ? InputFormat.Csv : InputFormat.PaySim;
                 foreach (var item in IngestionPipeline.FileItems(file, input, new IngestionOptions()))
                 {
                     if (item.Result.Kind == ParseKind.DeadLetter)
@@ -63,24 +87,34 @@ public static class IngestVerb
                     }
                 }
             });
-            using var response = await http.PostAsync(endpoint, content);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.PostAsync(endpoint, content, cancel);
+            }
+            catch (HttpRequestException e)
+            {
+                throw CliException.Failure($"--http: cannot reach {endpoint}: {e.Message}");
+            }
+
+            using var _ = response;
             if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < 10)
             {
                 var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
                 await Console.Error.WriteLineAsync($"node saturated (429); retrying in {wait.TotalSeconds:F0} s");
-                await Task.Delay(wait);
+                await Task.Delay(wait, cancel);
                 continue;
             }
 
             if (!response.IsSuccessStatusCode)
             {
-                throw new CliException($"--http: {endpoint} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                throw CliException.Failure($"--http: {endpoint} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}");
             }
 
             string? last = null;
-            await using var body = await response.Content.ReadAsStreamAsync();
+            await using var body = await response.Content.ReadAsStreamAsync(cancel);
             using var reader = new StreamReader(body);
-            while (await reader.ReadLineAsync() is { } line)
+            while (await reader.ReadLineAsync(cancel) is { } line)
             {
                 last = line;
             }
@@ -91,7 +125,37 @@ public static class IngestVerb
                 Console.WriteLine(JsonSerializer.Serialize(new { rejectedBeforeSending = localRejections }));
             }
 
+            if (NothingAccepted(last, localRejections))
+            {
+                throw CliException.Failure($"--file: no record of '{file}' was accepted");
+            }
+
             return 0;
+        }
+    }
+
+    /// <summary>Every record rejected (here or by the node), none a repeat of an earlier one: the run failed.</summary>
+    private static bool NothingAccepted(string? summaryLine, int localRejections)
+    {
+        if (summaryLine is null)
+        {
+            return localRejections > 0;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(summaryLine);
+            if (!doc.RootElement.TryGetProperty("summary", out var summary))
+            {
+                return false;
+            }
+
+            long Get(string name) => summary.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
+            return Get("read") + localRejections > 0 && Get("accepted") == 0 && Get("duplicates") == 0;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -18,16 +19,26 @@ namespace PaymentActors.Node.Cli;
 /// <summary><c>paymentactors node</c>: a cluster node that runs until SIGINT/SIGTERM, then leaves gracefully.</summary>
 public static class NodeVerb
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Command()
     {
-        var config = NodeSettingsBinder.BuildConfiguration(args);
-        var settings = NodeSettingsBinder.Bind(config);
-        var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
+        var command = new Command("node", "run a cluster node until stopped (Ctrl+C or SIGTERM: leaves the cluster gracefully)");
+        List<SettingOption> settings = [.. SettingGroups.Node(command), .. SettingGroups.Logging(command)];
+        // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
+        command.SetAction((parse, _) =>
+        {
+            var configuration = NodeSettingsBinder.BuildConfiguration(parse, settings);
+            return RunAsync(NodeSettingsBinder.BindOptions(configuration, new NodeOptionsValidator()), NodeLogOptions.From(configuration), ShutdownSignals.Stopping);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(NodeOptions options, NodeLogOptions log, CancellationToken cancel)
+    {
+        var settings = NodeSettingsBinder.ToNodeSettings(options);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
-        var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, NodeLogOptions.From(config));
-        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
-        await app.RunAsync();
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(options.Rules)), options.HttpPort, options.MaxIngestRequests, log);
+        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{options.HttpPort} db={settings.Database} {Describe(settings)}");
+        await app.RunAsync(cancel);
         return 0;
     }
 
@@ -44,6 +55,8 @@ public static class NodeVerb
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         }
 
+        // Ctrl+C and SIGTERM are handled by the CLI (Program.ShutdownSignals), which stops the host through the token.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(risk);
         nodeWindows ??= new NodeWindows();

@@ -1,51 +1,37 @@
+using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using PaymentActors.Cluster.Hosting;
 
 namespace PaymentActors.Node.Hosting;
 
 /// <summary>
-/// Binds node settings from, lowest to highest priority: appsettings.json, appsettings.{Environment}.json,
-/// environment variables prefixed <c>PAYMENTS_</c> (e.g. PAYMENTS_PORT, PAYMENTS_SEEDS), and flags.
-/// The same keys everywhere: Host, Port, Seeds, Db, Connection, DataDir, Roles, HttpPort, SqliteDurability, Config, LogFormat, LogLevel.
+/// The one place where flags, environment variables and appsettings meet. Lowest to highest priority:
+/// appsettings.json (beside the executable, then in the working directory), appsettings.{Environment}.json,
+/// environment variables prefixed <c>PAYMENTS_</c> (PAYMENTS_HTTP_PORT → HttpPort: underscores dropped, keys
+/// case-insensitive), then the flags given on the command line. The result binds to <see cref="NodeOptions"/>
+/// (or any options type with properties named like the keys) and is validated once by <see cref="NodeOptionsValidator"/>.
 /// </summary>
 public static class NodeSettingsBinder
 {
     public const string EnvironmentPrefix = "PAYMENTS_";
 
-    private static readonly Dictionary<string, string> FlagMap = new(StringComparer.Ordinal)
-    {
-        ["--host"] = "Host",
-        ["--port"] = "Port",
-        ["--seeds"] = "Seeds",
-        ["--db"] = "Db",
-        ["--connection"] = "Connection",
-        ["--data-dir"] = "DataDir",
-        ["--roles"] = "Roles",
-        ["--http-port"] = "HttpPort",
-        ["--sqlite-durability"] = "SqliteDurability",
-        ["--config"] = "Config",
-        ["--file"] = "File",
-        ["--format"] = "Format",
-        ["--contact"] = "Contact",
-        ["--dead-letters"] = "DeadLetters",
-        ["--max-ingest-requests"] = "MaxIngestRequests",
-        ["--rules"] = "Rules",
-        ["--log-format"] = "LogFormat",
-        ["--log-level"] = "LogLevel",
-    };
-
-    public static IConfiguration BuildConfiguration(string[] args)
+    /// <summary>The configuration: appsettings, environment, then the <see cref="SettingOption"/>s given in <paramref name="parse"/>.</summary>
+    public static IConfiguration BuildConfiguration(ParseResult parse, IEnumerable<SettingOption> settings)
     {
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
-        // Flags without a value (--json) are handled by the verbs; keep them away from the binder.
-        var valued = StripSwitches(args);
+        var flags = settings
+            .Select(s => (s.Key, Value: s.ValueIn(parse)))
+            .Where(s => s.Value is not null)
+            .Select(s => new KeyValuePair<string, string?>(s.Key, s.Value));
         return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddInMemoryCollection(EnvironmentSettings())
-            .AddCommandLine(valued, FlagMap)
+            .AddInMemoryCollection(flags)
             .Build();
     }
 
@@ -57,87 +43,71 @@ public static class NodeSettingsBinder
             var name = (string)entry.Key;
             if (name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                yield return new(name[EnvironmentPrefix.Length..].Replace("_", ""), (string?)entry.Value);
+                yield return new(name[EnvironmentPrefix.Length..].Replace("_", "", StringComparison.Ordinal), (string?)entry.Value);
             }
         }
     }
 
-    private static string[] StripSwitches(string[] args)
+    /// <summary>Binds and validates; a value that does not fit its property or fails validation is a usage error naming the setting.</summary>
+    public static T BindOptions<T>(IConfiguration config, IValidateOptions<T>? validator = null)
+        where T : class, new()
     {
-        var result = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        var options = new T();
+        try
         {
-            if (FlagMap.ContainsKey(args[i]))
-            {
-                if (i + 1 >= args.Length)
-                {
-                    throw new CliException($"{args[i]}: needs a value");
-                }
-
-                result.Add(args[i]);
-                result.Add(args[++i]);
-            }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal) && !args[i].Contains('='))
-            {
-                // a boolean switch such as --json: not for the configuration binder
-            }
-            else
-            {
-                throw new CliException($"{args[i]}: unexpected argument");
-            }
+            config.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value 'abc' at 'Port' to type 'System.Int32'."
+            throw new CliException($"{FlagOf(e.Message)}: {e.Message}");
         }
 
-        return result.ToArray();
+        if (validator?.Validate(null, options) is { Failed: true } result)
+        {
+            throw new CliException(result.Failures.First());
+        }
+
+        return options;
     }
 
-    public static PaymentsNodeSettings Bind(IConfiguration config)
+    private static string FlagOf(string message)
     {
-        var settings = new PaymentsNodeSettings();
-        var db = config["Db"];
-        var extraHocon = config["Config"] is { Length: > 0 } file
-            ? File.Exists(file) ? File.ReadAllText(file) : throw new CliException($"--config: file '{file}' does not exist")
-            : null;
-        return settings with
+        var at = message.IndexOf("at '", StringComparison.Ordinal);
+        if (at < 0)
         {
-            Host = config["Host"] ?? settings.Host,
-            Port = ParseInt(config["Port"], "port", settings.Port),
-            Seeds = SplitList(config["Seeds"]),
-            Roles = SplitList(config["Roles"]),
-            Database = db switch
-            {
-                null or "" or "sqlite" => DatabaseKind.Sqlite,
-                "postgres" or "postgresql" => DatabaseKind.Postgres,
-                "memory" => DatabaseKind.Memory,
-                _ => throw new CliException($"--db: '{db}' is not one of sqlite, postgres, memory"),
-            },
-            ConnectionString = config["Connection"] is { Length: > 0 } c ? c : null,
-            DataDirectory = config["DataDir"] ?? settings.DataDirectory,
-            SqliteDurability = config["SqliteDurability"] switch
-            {
-                null or "" or "normal" => SqliteDurability.Normal,
-                "full" => SqliteDurability.Full,
-                var other => throw new CliException($"--sqlite-durability: '{other}' is not one of normal, full"),
-            },
-            ExtraHocon = extraHocon,
-            WindowResultsFile = Path.Combine(config["DataDir"] ?? settings.DataDirectory, "window-results.jsonl"),
-            AlertsFile = Path.Combine(config["DataDir"] ?? settings.DataDirectory, "alerts.jsonl"),
+            return "configuration";
+        }
+
+        var key = message[(at + 4)..].Split('\'')[0];
+        return SettingOption.FlagForKey(key);
+    }
+
+    /// <summary>The settings of a node host (node verb; the single-node verbs take what applies to them).</summary>
+    public static PaymentsNodeSettings ToNodeSettings(NodeOptions options)
+    {
+        var defaults = new PaymentsNodeSettings();
+        var dataDir = options.DataDir ?? defaults.DataDirectory;
+        return defaults with
+        {
+            Host = options.Host,
+            Port = options.Port,
+            Seeds = SplitList(options.Seeds),
+            Roles = SplitList(options.Roles),
+            Database = NodeOptionsValidator.ParseDatabase(options.Db),
+            ConnectionString = string.IsNullOrEmpty(options.Connection) ? null : options.Connection,
+            DataDirectory = dataDir,
+            SqliteDurability = NodeOptionsValidator.ParseDurability(options.SqliteDurability),
+            ExtraHocon = options.Config is { Length: > 0 } file ? File.ReadAllText(file) : null,
+            WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
+            AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
         };
     }
 
-    public static int ParseInt(string? value, string name, int fallback)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(value, out var parsed) && parsed >= 0
-            ? parsed
-            : throw new CliException($"--{name}: '{value}' is not a non-negative integer");
-    }
-
-    private static IReadOnlyList<string> SplitList(string? value) =>
+    public static IReadOnlyList<string> SplitList(string? value) =>
         string.IsNullOrWhiteSpace(value)
             ? []
             : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static string Invariant(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 }

@@ -1,10 +1,10 @@
-using static PaymentActors.Domain.Tests.Windows.ReplayHarness;
+using static PaymentActors.Node.Tests.Cli.ReplayHarness;
 
-namespace PaymentActors.Domain.Tests.Windows;
+namespace PaymentActors.Node.Tests.Cli;
 
 /// <summary>Replay-tool scenarios. Every expected output was derived by hand from the rules:
 /// fire when W >= end-1, expire when W >= end-1+L; comments show the derivation.</summary>
-public sealed class WindowReplayToolTests
+public sealed class ReplayWindowsInProcessTests
 {
     [Fact]
     public void Tumbling_out_of_order_events_and_a_dropped_late_event()
@@ -486,8 +486,8 @@ public sealed class WindowReplayToolTests
     }
 
     [Theory]
-    [InlineData("", "missing required option --window")]
-    [InlineData("--window", "needs a value")]
+    [InlineData("", "Option '--window' is required")]
+    [InlineData("--window", "Required argument missing for option: '--window'")]
     [InlineData("--window tumbling:0", "SIZE > 0")]
     [InlineData("--window tumbling:-5", "SIZE > 0")]
     [InlineData("--window tumbling:abc", "SIZE > 0")]
@@ -502,16 +502,27 @@ public sealed class WindowReplayToolTests
     [InlineData("--window tumbling:10 --trigger eager", "--trigger must be")]
     [InlineData("--window tumbling:10 --lateness -1", "--lateness must be")]
     [InlineData("--window tumbling:10 --lateness x", "--lateness must be")]
-    [InlineData("--window tumbling:10 --lateness", "needs a value")]
-    [InlineData("--window tumbling:10 --bogus", "unknown option '--bogus'")]
-    [InlineData("--window tumbling:10 stray", "unexpected argument 'stray'")]
-    [InlineData("--window tumbling:10 --window tumbling:20", "more than once")]
-    [InlineData("--window tumbling:10 --late-output=yes", "takes no value")]
+    [InlineData("--window tumbling:10 --lateness", "Required argument missing for option: '--lateness'")]
+    [InlineData("--window tumbling:10 --bogus", "Unrecognized command or argument '--bogus'")]
+    [InlineData("--window tumbling:10 stray", "Unrecognized command or argument 'stray'")]
+    [InlineData("--window tumbling:10 --window tumbling:20", "'--window' expects a single argument but 2 were provided")]
+    [InlineData("--window tumbling:10 --late-output=yes", "'yes'")]
     public void Bad_arguments_exit_2_with_a_clear_message(string args, string expectedMessage)
     {
         var r = Run(args, """{"key":"a","value":1,"ts":1}""");
+        Assert.StartsWith("error: ", r.Stderr);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expectedMessage, r.Stderr);
         Assert.Equal(string.Empty, r.Stdout);
+    }
+
+    [Fact]
+    public void Options_take_their_value_after_a_space_or_an_equals_sign()
+    {
+        var spaced = Run(["--window", "tumbling:10", "--lateness", "5", "--trigger", "purging"], "{\"key\":\"a\",\"value\":1,\"ts\":1}\n{\"watermark\":100}\n");
+        var joined = Run(["--window=tumbling:10", "--lateness=5", "--trigger=purging"], "{\"key\":\"a\",\"value\":1,\"ts\":1}\n{\"watermark\":100}\n");
+        Assert.Equal(0, spaced.ExitCode);
+        Assert.Equal(spaced.Stdout, joined.Stdout);
+        Assert.Contains("\"sum\":1", joined.Stdout);
     }
 }

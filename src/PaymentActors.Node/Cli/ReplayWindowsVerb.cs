@@ -1,9 +1,11 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using PaymentActors.Domain.Windows;
 
-namespace PaymentActors.Domain.Windows;
+namespace PaymentActors.Node.Cli;
 
 /// <summary>
 /// Core of the <c>replay-windows</c> command: replays JSON Lines of events and watermarks through a
@@ -11,7 +13,8 @@ namespace PaymentActors.Domain.Windows;
 /// </summary>
 /// <remarks>
 /// <para>Usage: <c>replay-windows --window tumbling:SIZE | sliding:SIZE/SLIDE | session:GAP [--lateness L]
-/// [--trigger accumulating|purging] [--late-output]</c>. Options may also be written <c>--name=value</c>.</para>
+/// [--trigger accumulating|purging] [--late-output]</c>. Options may also be written <c>--name=value</c>.
+/// The window maths is the Domain's <see cref="WindowOperator{TKey, TValue, TAgg}"/>; this is only its command-line face.</para>
 /// <para>Input lines (processed in order; blank lines skipped; unknown or duplicate fields rejected):
 /// <c>{"key":"k1","value":1,"ts":3999}</c> (an event), <c>{"watermark":2999}</c> (advance the watermark),
 /// <c>{"restore":true}</c> (snapshot the operator, serialize the snapshot to JSON and back, and continue on an
@@ -21,7 +24,7 @@ namespace PaymentActors.Domain.Windows;
 /// events with <c>--late-output</c>, and finally <c>{"lateDropped":N}</c>. Windows are not flushed at end of input.</para>
 /// <para>Exit codes: 0 success; 2 bad arguments or bad input (the message on stderr names the line).</para>
 /// </remarks>
-public static class WindowReplayTool
+public static class ReplayWindowsVerb
 {
     /// <summary>Exit code for success.</summary>
     public const int ExitOk = 0;
@@ -29,13 +32,71 @@ public static class WindowReplayTool
     /// <summary>Exit code for bad arguments or bad input.</summary>
     public const int ExitBadInput = 2;
 
-    /// <summary>The usage line printed with argument errors.</summary>
-    public const string Usage =
-        "usage: replay-windows --window tumbling:SIZE | sliding:SIZE/SLIDE | session:GAP [--lateness L] [--trigger accumulating|purging] [--late-output]";
-
     private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.General);
 
-    /// <summary>Runs the command with the arguments that follow the verb.</summary>
+    /// <summary>The <c>replay-windows</c> verb on the process's stdin and stdout.</summary>
+    public static Command Command() => Define((options, _) => Execute(options, Console.In, Console.Out, Console.Error));
+
+    private static Command Define(Func<WindowOperatorOptions, CancellationToken, int> run)
+    {
+        var command = new Command("replay-windows", "JSON Lines of events and watermarks on stdin → window firings on stdout");
+        var window = new Option<WindowSpec>("--window")
+        {
+            Description = "tumbling:SIZE | sliding:SIZE/SLIDE | session:GAP (milliseconds)",
+            Required = true,
+            CustomParser = r =>
+            {
+                if (TryParseWindow(r.Tokens.Single().Value, out var spec, out var error))
+                {
+                    return spec;
+                }
+
+                r.AddError(error!);
+                return null;
+            },
+        };
+        var lateness = new Option<long>("--lateness")
+        {
+            Description = "allowed lateness in milliseconds (default 0)",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (TryParseLong(text, out var value) && value >= 0)
+                {
+                    return value;
+                }
+
+                r.AddError($"--lateness must be an integer >= 0 (milliseconds), got '{text}'");
+                return 0;
+            },
+        };
+        var trigger = new Option<WindowTrigger>("--trigger")
+        {
+            Description = "accumulating | purging (default accumulating)",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                switch (text)
+                {
+                    case "accumulating": return WindowTrigger.Accumulating;
+                    case "purging": return WindowTrigger.Purging;
+                    default:
+                        r.AddError($"--trigger must be 'accumulating' or 'purging', got '{text}'");
+                        return WindowTrigger.Accumulating;
+                }
+            },
+        };
+        var lateOutput = new Option<bool>("--late-output") { Description = "print late events as {\"late\":…} instead of dropping them" };
+        command.Options.Add(window);
+        command.Options.Add(lateness);
+        command.Options.Add(trigger);
+        command.Options.Add(lateOutput);
+        command.SetAction((parse, cancel) => Task.FromResult(run(
+            new WindowOperatorOptions(parse.GetValue(window)!, parse.GetValue(lateness), parse.GetValue(trigger), parse.GetValue(lateOutput)), cancel)));
+        return command;
+    }
+
+    /// <summary>Runs the command in-process with the arguments that follow the verb (tests): parse errors as the CLI prints them.</summary>
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -43,14 +104,20 @@ public static class WindowReplayTool
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
-        if (!TryParseArgs(args, out var options, out var argError))
+        var root = new RootCommand { Define((options, _) => Execute(options, stdin, stdout, stderr)) };
+        var parse = root.Parse(["replay-windows", .. args]);
+        if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"replay-windows: {argError}");
-            stderr.WriteLine(Usage);
+            stderr.WriteLine($"error: {parse.Errors[0].Message}");
             return ExitBadInput;
         }
 
-        var op = new WindowOperator<string, long, SumCount>(options!, SumCountAggregator.Instance);
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+    }
+
+    private static int Execute(WindowOperatorOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var op = new WindowOperator<string, long, SumCount>(options, SumCountAggregator.Instance);
         var firings = new List<WindowFiring<string, SumCount>>();
         var sb = new StringBuilder(128);
         long lineNo = 0;
@@ -153,100 +220,6 @@ public static class WindowReplayTool
     }
 
     // ---------------------------------------------------------------- arguments
-
-    internal static bool TryParseArgs(string[] args, out WindowOperatorOptions? options, out string? error)
-    {
-        options = null;
-        WindowSpec? spec = null;
-        long lateness = 0;
-        var trigger = WindowTrigger.Accumulating;
-        bool lateOutput = false;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-
-        for (int i = 0; i < args.Length; i++)
-        {
-            string arg = args[i] ?? string.Empty;
-            string name = arg;
-            string? inlineValue = null;
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                name = arg[..eq];
-                inlineValue = arg[(eq + 1)..];
-            }
-
-            if (name is not ("--window" or "--lateness" or "--trigger" or "--late-output"))
-            {
-                error = arg.StartsWith('-') ? $"unknown option '{arg}'" : $"unexpected argument '{arg}'";
-                return false;
-            }
-
-            if (!seen.Add(name))
-            {
-                error = $"option '{name}' given more than once";
-                return false;
-            }
-
-            if (name == "--late-output")
-            {
-                if (inlineValue is not null)
-                {
-                    error = "option '--late-output' takes no value";
-                    return false;
-                }
-
-                lateOutput = true;
-                continue;
-            }
-
-            string? value = inlineValue;
-            if (value is null)
-            {
-                if (i + 1 >= args.Length || args[i + 1] is null || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    error = $"option '{name}' needs a value";
-                    return false;
-                }
-
-                value = args[++i];
-            }
-
-            switch (name)
-            {
-                case "--window":
-                    if (!TryParseWindow(value, out spec, out error)) return false;
-                    break;
-                case "--lateness":
-                    if (!TryParseLong(value, out lateness) || lateness < 0)
-                    {
-                        error = $"--lateness must be an integer >= 0 (milliseconds), got '{value}'";
-                        return false;
-                    }
-
-                    break;
-                case "--trigger":
-                    if (value == "accumulating") trigger = WindowTrigger.Accumulating;
-                    else if (value == "purging") trigger = WindowTrigger.Purging;
-                    else
-                    {
-                        error = $"--trigger must be 'accumulating' or 'purging', got '{value}'";
-                        return false;
-                    }
-
-                    break;
-            }
-        }
-
-        if (spec is null)
-        {
-            error = "missing required option --window";
-            return false;
-        }
-
-        options = new WindowOperatorOptions(spec, lateness, trigger, lateOutput);
-        error = null;
-        return true;
-    }
 
     internal static bool TryParseWindow(string text, out WindowSpec? spec, out string? error)
     {

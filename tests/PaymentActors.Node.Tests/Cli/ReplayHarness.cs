@@ -1,6 +1,7 @@
 using PaymentActors.Domain.Windows;
+using PaymentActors.Node.Cli;
 
-namespace PaymentActors.Domain.Tests.Windows;
+namespace PaymentActors.Node.Tests.Cli;
 
 internal sealed record ReplayResult(int ExitCode, string Stdout, string Stderr)
 {
@@ -16,7 +17,7 @@ internal static class ReplayHarness
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = WindowReplayTool.Run(args, new StringReader(stdin), output, error);
+        int code = ReplayWindowsVerb.Run(args, new StringReader(stdin), output, error);
         return new ReplayResult(code, output.ToString(), error.ToString());
     }
 

@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace PaymentActors.Node.Hosting;
+
+/// <summary>The configuration-bound flags, declared once; a verb adds the groups it takes.</summary>
+public static class SettingGroups
+{
+    /// <summary>Where the node's data lives and how it is written: demo, evaluate-risk and node.</summary>
+    public static List<SettingOption> Storage(Command c) =>
+    [
+        SettingOption.Add<string>(c, "--data-dir", nameof(NodeOptions.DataDir), "directory for the SQLite journal, window results, alerts"),
+        SettingOption.Add<string>(c, "--sqlite-durability", nameof(NodeOptions.SqliteDurability), "normal (survives a process crash) | full (survives power loss)"),
+        SettingOption.Add<string>(c, "--rules", nameof(NodeOptions.Rules), "risk rule set file (docs/RISK.md); default: the shipped rules"),
+    ];
+
+    /// <summary>A cluster node: storage plus network, database and HOCON.</summary>
+    public static List<SettingOption> Node(Command c) =>
+    [
+        .. Storage(c),
+        SettingOption.Add<string>(c, "--host", nameof(NodeOptions.Host), "address remoting and HTTP bind to (default 127.0.0.1)"),
+        SettingOption.Add<int>(c, "--port", nameof(NodeOptions.Port), "remoting port (default 4053; 0 = any)"),
+        SettingOption.Add<string>(c, "--seeds", nameof(NodeOptions.Seeds), "seed nodes, comma-separated akka.tcp://payments@H:P (none: join itself)"),
+        SettingOption.Add<string>(c, "--roles", nameof(NodeOptions.Roles), "extra cluster roles, comma-separated"),
+        SettingOption.Add<string>(c, "--db", nameof(NodeOptions.Db), "sqlite | postgres | memory (default sqlite)"),
+        SettingOption.Add<string>(c, "--connection", nameof(NodeOptions.Connection), "database connection string (required with --db postgres)"),
+        SettingOption.Add<string>(c, "--config", nameof(NodeOptions.Config), "extra HOCON file, highest priority"),
+        SettingOption.Add<int>(c, "--http-port", nameof(NodeOptions.HttpPort), "HTTP API port (default 8080; 0 = none)"),
+        SettingOption.Add<int>(c, "--max-ingest-requests", nameof(NodeOptions.MaxIngestRequests), "concurrent POST /transactions requests before 429 (default 4)"),
+    ];
+
+    /// <summary>One log for the process (docs/OBSERVABILITY.md): demo and node.</summary>
+    public static List<SettingOption> Logging(Command c) =>
+    [
+        SettingOption.Add<string>(c, "--log-format", nameof(NodeOptions.LogFormat), "text | json (one JSON object per line)"),
+        SettingOption.Add<string>(c, "--log-level", nameof(NodeOptions.LogLevel), "debug | info | warning | error | critical"),
+    ];
+
+    /// <summary>The client verbs: where the cluster is.</summary>
+    public static List<SettingOption> Client(Command c) =>
+    [
+        SettingOption.Add<string>(c, "--contact", nameof(ClientOptions.Contact), $"node addresses, comma-separated, tried in order (default {ClientOptions.DefaultContact})"),
+        SettingOption.Add<string>(c, "--host", nameof(ClientOptions.Host), "address the client's remoting binds to (default 127.0.0.1)"),
+    ];
+}
