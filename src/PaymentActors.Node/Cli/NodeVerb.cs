@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,16 +24,25 @@ public static class NodeVerb
         var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
         var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest);
+        var limits = new IngestLimits(
+            MaxBufferedBodyBytes: NodeSettingsBinder.ParseLong(config["MaxIngestBodyBytes"], "max-ingest-body-bytes", new IngestLimits().MaxBufferedBodyBytes),
+            MaxStreamedBodyBytes: NodeSettingsBinder.ParseLong(config["MaxIngestStreamBytes"], "max-ingest-stream-bytes", new IngestLimits().MaxStreamedBodyBytes));
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, limits);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync();
         return 0;
     }
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
-    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4)
+    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4, IngestLimits? limits = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // A client uploading or downloading slower than this (after the grace period) is cut: it cannot hold an ingest slot.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(IngestLimits.MinBytesPerSecond, IngestLimits.MinRateGracePeriod);
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(IngestLimits.MinBytesPerSecond, IngestLimits.MinRateGracePeriod);
+        });
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls(httpPort > 0 ? [$"http://{settings.Host}:{httpPort}"] : []);
         if (httpPort == 0)
@@ -45,6 +55,7 @@ public static class NodeVerb
         var nodeWindows = new NodeWindows();
         builder.Services.AddSingleton(nodeWindows);
         builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
+        builder.Services.AddSingleton(limits ?? new IngestLimits());
         var locality = new ShardLocality(settings.ShardCount);
         builder.Services.AddSingleton(locality);
         builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows)

@@ -30,6 +30,9 @@ public static class NodeSettingsBinder
         ["--dead-letters"] = "DeadLetters",
         ["--max-ingest-requests"] = "MaxIngestRequests",
         ["--rules"] = "Rules",
+        ["--max-ingest-body-bytes"] = "MaxIngestBodyBytes",
+        ["--max-ingest-stream-bytes"] = "MaxIngestStreamBytes",
+        ["--max-future-skew"] = "MaxFutureSkew",
     };
 
     public static IConfiguration BuildConfiguration(string[] args)
@@ -132,6 +135,18 @@ public static class NodeSettingsBinder
         return int.TryParse(value, out var parsed) && parsed >= 0
             ? parsed
             : throw new CliException($"--{name}: '{value}' is not a non-negative integer");
+    }
+
+    public static long ParseLong(string? value, string name, long fallback)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        return long.TryParse(value, out var parsed) && parsed > 0
+            ? parsed
+            : throw new CliException($"--{name}: '{value}' is not a positive integer");
     }
 
     private static IReadOnlyList<string> SplitList(string? value) =>
