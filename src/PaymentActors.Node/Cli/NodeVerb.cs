@@ -9,6 +9,7 @@ using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Node.Hosting;
 using PaymentActors.Node.Http;
 
@@ -26,7 +27,8 @@ public static class NodeVerb
         var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
         var limits = new IngestLimits(
             MaxBufferedBodyBytes: NodeSettingsBinder.ParseLong(config["MaxIngestBodyBytes"], "max-ingest-body-bytes", new IngestLimits().MaxBufferedBodyBytes),
-            MaxStreamedBodyBytes: NodeSettingsBinder.ParseLong(config["MaxIngestStreamBytes"], "max-ingest-stream-bytes", new IngestLimits().MaxStreamedBodyBytes));
+            MaxStreamedBodyBytes: NodeSettingsBinder.ParseLong(config["MaxIngestStreamBytes"], "max-ingest-stream-bytes", new IngestLimits().MaxStreamedBodyBytes),
+            MaxFutureSkew: TimeSpan.FromSeconds(NodeSettingsBinder.ParseLong(config["MaxFutureSkew"], "max-future-skew", (long)IngestionOptions.DefaultMaxFutureSkew.TotalSeconds)));
         var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, limits);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync();

@@ -15,7 +15,8 @@ public sealed record IngestLimits(
     long MaxBufferedBodyBytes = 64L << 20,
     long MaxStreamedBodyBytes = 1L << 30,
     TimeSpan? WriteTimeout = null,
-    TimeSpan? DeliveryDeadline = null)
+    TimeSpan? DeliveryDeadline = null,
+    TimeSpan? MaxFutureSkew = null)
 {
     /// <summary>Slowest upload or download accepted, after a grace period (Kestrel's minimum data rates).</summary>
     public const int MinBytesPerSecond = 1024;
