@@ -128,14 +128,14 @@ public static class IngestEndpoint
             var buffer = new MemoryStream((int)Math.Min(length, int.MaxValue));
             try
             {
-                await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+                await new LimitedStream(context.Request.Body, length, limits.EffectiveReadIdleTimeout).CopyToAsync(buffer, context.RequestAborted);
             }
             catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
             {
                 if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
                 {
                     await Refuse(context, StatusCodes.Status408RequestTimeout,
-                        $"body: the upload was cut or slower than {IngestLimits.MinBytesPerSecond} bytes/s ({e.Message}); nothing was applied");
+                        $"body: the upload was cut, stalled or slower than {IngestLimits.MinBytesPerSecond} bytes/s ({e.Message}); nothing was applied");
                 }
 
                 return;
@@ -160,7 +160,8 @@ public static class IngestEndpoint
         using var deadLetters = new DeadLetterWriter(TextWriter.Null, rejected.Enqueue);
         var source = $"http:{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         var response = context.Response;
-        var reader = new BodyLines(body, source, options.MaxLineLength, context.Request.ContentLength is null ? limits.MaxStreamedBodyBytes : long.MaxValue);
+        var reader = new BodyLines(body, source, options.MaxLineLength, context.Request.ContentLength is null ? limits.MaxStreamedBodyBytes : long.MaxValue,
+            limits.EffectiveReadIdleTimeout);
 
         async Task Write(object line)
         {
@@ -294,7 +295,7 @@ public static class IngestEndpoint
     /// The body's lines, ending early (not failing) at the byte limit or when the upload breaks: every record read is
     /// still delivered and answered, and <see cref="Cut"/> says why the rest was not read.
     /// </summary>
-    private sealed class BodyLines(Stream body, string source, int maxLineLength, long maxBytes)
+    private sealed class BodyLines(Stream body, string source, int maxLineLength, long maxBytes, TimeSpan idleTimeout)
     {
         public string? Cut { get; private set; }
 
@@ -302,7 +303,7 @@ public static class IngestEndpoint
 
         public async IAsyncEnumerable<RawRecord> ReadAsync()
         {
-            var limited = new LimitedStream(body, maxBytes);
+            var limited = new LimitedStream(body, maxBytes, idleTimeout);
             await using var lines = IngestionPipeline.ReadLinesAsync(limited, source, maxLineLength).GetAsyncEnumerator();
             while (true)
             {
@@ -315,7 +316,7 @@ public static class IngestEndpoint
                 }
                 catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
                 {
-                    Cut = $"request cut after line {LinesRead}: the upload broke off or was slower than {IngestLimits.MinBytesPerSecond} bytes/s " +
+                    Cut = $"request cut after line {LinesRead}: the upload broke off, stalled for {idleTimeout.TotalSeconds:F0} s or was slower than {IngestLimits.MinBytesPerSecond} bytes/s " +
                           $"({e.Message}); the rest was not read and not applied";
                     yield break;
                 }
@@ -334,8 +335,12 @@ public static class IngestEndpoint
         }
     }
 
-    /// <summary>Reads at most <c>maxBytes</c>, then reports the end of the stream and sets <see cref="Exceeded"/> if more was coming.</summary>
-    private sealed class LimitedStream(Stream inner, long maxBytes) : Stream
+    /// <summary>
+    /// Reads at most <c>maxBytes</c>, then reports the end of the stream and sets <see cref="Exceeded"/> if more was coming.
+    /// A read that waits longer than <c>idleTimeout</c> for a byte fails: a client that stalls mid-body cannot hold its slot
+    /// (Kestrel's minimum rate is an average, which a fast start keeps above the minimum for a long time).
+    /// </summary>
+    private sealed class LimitedStream(Stream inner, long maxBytes, TimeSpan idleTimeout) : Stream
     {
         private long _read;
 
@@ -349,17 +354,26 @@ public static class IngestEndpoint
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (_read >= maxBytes)
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(idleTimeout);
+            try
             {
-                // One byte more tells "exactly at the limit" from "over it".
-                var probe = new byte[1];
-                Exceeded = await inner.ReadAsync(probe, cancellationToken) > 0;
-                return 0;
-            }
+                if (_read >= maxBytes)
+                {
+                    // One byte more tells "exactly at the limit" from "over it".
+                    var probe = new byte[1];
+                    Exceeded = await inner.ReadAsync(probe, idle.Token) > 0;
+                    return 0;
+                }
 
-            var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, maxBytes - _read)], cancellationToken);
-            _read += n;
-            return n;
+                var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, maxBytes - _read)], idle.Token);
+                _read += n;
+                return n;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"no body data for {idleTimeout.TotalSeconds:F0} s");
+            }
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

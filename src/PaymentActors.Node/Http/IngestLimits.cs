@@ -11,13 +11,19 @@ namespace PaymentActors.Node.Http;
 /// it sent that were not yet delivered are not applied.</param>
 /// <param name="DeliveryDeadline">How long a record may wait for its durable answer (journal down, account unreachable)
 /// before it is answered <c>Unknown</c>, or the whole request 503, so that the client retries with the same id.</param>
+/// <param name="MaxFutureSkew">Records dated further ahead of the node's clock are rejected (field <c>timestamp</c>).</param>
+/// <param name="ReadIdleTimeout">A body that stalls (no byte) for this long is cut.</param>
 public sealed record IngestLimits(
     long MaxBufferedBodyBytes = 64L << 20,
     long MaxStreamedBodyBytes = 1L << 30,
     TimeSpan? WriteTimeout = null,
     TimeSpan? DeliveryDeadline = null,
-    TimeSpan? MaxFutureSkew = null)
+    TimeSpan? MaxFutureSkew = null,
+    TimeSpan? ReadIdleTimeout = null)
 {
+    /// <summary>A body that sends nothing for this long is cut (what it sent before is answered).</summary>
+    public TimeSpan EffectiveReadIdleTimeout => ReadIdleTimeout ?? TimeSpan.FromSeconds(10);
+
     /// <summary>Slowest upload or download accepted, after a grace period (Kestrel's minimum data rates).</summary>
     public const int MinBytesPerSecond = 1024;
 
