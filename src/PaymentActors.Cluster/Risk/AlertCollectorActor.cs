@@ -10,37 +10,43 @@ namespace PaymentActors.Cluster.Risk;
 /// <summary>Registry key of the alert collector singleton.</summary>
 public sealed class AlertCollector;
 
-/// <summary>Where alerts are written, besides the collector's own journal.</summary>
+/// <summary>Where alerts are written, besides the collector's own journal. Called off the actor's thread, one batch at a time.</summary>
 public interface IAlertSink
 {
-    void Write(Alert alert);
+    void Write(IReadOnlyList<Alert> alerts);
 }
 
 public sealed class JsonLinesAlertSink(string path) : IAlertSink
 {
-    public void Write(Alert a)
+    public void Write(IReadOnlyList<Alert> alerts)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.AppendAllText(path, JsonSerializer.Serialize(new
+        var text = new System.Text.StringBuilder();
+        foreach (var a in alerts)
         {
-            id = a.TransactionId, account = a.AccountId, type = a.Type.ToString(), amountMinor = a.AmountMinor, currency = a.Currency,
-            eventTimeMs = a.EventTimeMs, decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
-        }) + "\n");
+            text.Append(JsonSerializer.Serialize(new
+            {
+                id = a.TransactionId, account = a.AccountId, type = a.Type.ToString(), amountMinor = a.AmountMinor, currency = a.Currency,
+                eventTimeMs = a.EventTimeMs, decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
+            })).Append('\n');
+        }
+
+        File.AppendAllText(path, text.ToString());
     }
 }
 
-/// <summary>A table in the journal's own database, one row per alert; idempotent by transaction id.</summary>
+/// <summary>A table in the journal's own database, one row per alert; idempotent by transaction id; one transaction per batch.</summary>
 public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, bool postgres) : IAlertSink
 {
     private bool _created;
 
-    public void Write(Alert a)
+    public void Write(IReadOnlyList<Alert> alerts)
     {
         using var connection = connect();
         connection.Open();
         if (!_created)
         {
-            Execute(connection, """
+            Execute(connection, null, """
                 CREATE TABLE IF NOT EXISTS risk_alerts (
                   transaction_id VARCHAR(64) NOT NULL PRIMARY KEY, account_id VARCHAR(64) NOT NULL, tx_type VARCHAR(16) NOT NULL,
                   amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, event_time_ms BIGINT NOT NULL, decision VARCHAR(8) NOT NULL,
@@ -49,18 +55,26 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
             _created = true;
         }
 
-        Execute(connection,
-            postgres
-                ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
-                : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
-            ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToString()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
-            ("@ts", a.EventTimeMs), ("@dec", a.Status == TransactionStatus.Flagged ? "flag" : "decline"),
-            ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
+        using var transaction = connection.BeginTransaction();
+        foreach (var a in alerts)
+        {
+            Execute(connection, transaction,
+                postgres
+                    ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
+                    : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
+                ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToString()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
+                ("@ts", a.EventTimeMs), ("@dec", a.Status == TransactionStatus.Flagged ? "flag" : "decline"),
+                ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
+        }
+
+        transaction.Commit();
     }
 
-    private static void Execute(System.Data.Common.DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    private static void Execute(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string sql,
+        params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
@@ -75,26 +89,38 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
 }
 
 /// <summary>
-/// Cluster singleton collecting every flagged or risk-declined decision. Persistent (a new singleton
-/// after fail-over has them all), idempotent by transaction id, queryable by account and event-time range;
-/// keeps the newest <c>retain</c> alerts in memory for queries, writes every alert to the sinks.
+/// Cluster singleton collecting every flagged or risk-declined decision. Persistent (a new singleton after fail-over
+/// has them all), idempotent by transaction id within a bounded window of the newest <c>retain</c> alerts (which also
+/// answer queries), queryable by account and event-time range. Alerts are persisted without stalling the mailbox
+/// (<c>PersistAsync</c>: the journal batches them) and written to the sinks in batches by a task whose completion is
+/// piped back: no file or SQL I/O on the actor's thread, one batch in flight, the next gathering meanwhile. A sink
+/// that fails is retried with the same batch (sinks are idempotent by id) after a pause.
 /// </summary>
-public sealed class AlertCollectorActor : ReceivePersistentActor
+public sealed class AlertCollectorActor : ReceivePersistentActor, IWithTimers
 {
+    private const int MaxBatch = 1_000;
     private readonly IReadOnlyList<IAlertSink> _sinks;
     private readonly int _retain;
+    private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<Alert> _alerts = new();
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<Alert> _unwritten = [];
+    private IReadOnlyList<Alert>? _writing;
     private long _total;
+    private long _sinceSnapshot;
+    private int _inFlight;
 
-    public static Props Props(IReadOnlyList<IAlertSink> sinks, int retain = 100_000) =>
-        Akka.Actor.Props.Create(() => new AlertCollectorActor(sinks, retain));
+    public static Props Props(IReadOnlyList<IAlertSink> sinks, int retain = 20_000, int snapshotEvery = 5_000) =>
+        Akka.Actor.Props.Create(() => new AlertCollectorActor(sinks, retain, snapshotEvery));
 
-    public AlertCollectorActor(IReadOnlyList<IAlertSink> sinks, int retain)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public AlertCollectorActor(IReadOnlyList<IAlertSink> sinks, int retain, int snapshotEvery)
     {
         _sinks = sinks;
         _retain = retain;
+        _snapshotEvery = snapshotEvery;
         Recover<SnapshotOffer>(o =>
         {
             if (o.Snapshot is AlertsSnapshot s)
@@ -112,40 +138,47 @@ public sealed class AlertCollectorActor : ReceivePersistentActor
             if (Remember(e.Alert))
             {
                 _total++;
+                _unwritten.Add(e.Alert);
             }
         });
+        // The alerts replayed after the snapshot may not have reached the sinks before the last incarnation ended: written
+        // again (the SQL sink ignores repeats by id; the JSON Lines file may repeat a line).
+        Recover<RecoveryCompleted>(_ => WriteNextBatch());
         Command<AlertRaised>(e =>
         {
-            if (_ids.Contains(e.Alert.TransactionId))
+            // Remembered before the write: a repeat arriving while the first is in flight is recognised too.
+            if (!Remember(e.Alert))
             {
                 return; // the same decision reported again
             }
 
-            Persist(e, persisted =>
+            _inFlight++;
+            PersistAsync(e, persisted =>
             {
-                if (Remember(persisted.Alert))
+                _inFlight--;
+                _total++;
+                _unwritten.Add(persisted.Alert);
+                WriteNextBatch();
+                // Only with nothing in flight: the snapshot's sequence number then covers exactly the state it holds.
+                if (++_sinceSnapshot >= _snapshotEvery && _inFlight == 0)
                 {
-                    _total++;
-                }
-
-                foreach (var sink in _sinks)
-                {
-                    try
-                    {
-                        sink.Write(persisted.Alert);
-                    }
-                    catch (Exception ex)
-                    {
-                        _log.Error(ex, "Alert sink {0} failed for {1}", sink.GetType().Name, persisted.Alert.TransactionId);
-                    }
-                }
-
-                if (LastSequenceNr % 1_000 == 0)
-                {
+                    _sinceSnapshot = 0;
+                    // O(retained window): the dedupe window and the newest alerts for queries, not everything ever seen.
                     SaveSnapshot(new AlertsSnapshot(_alerts.ToList(), _total));
                 }
             });
         });
+        Command<BatchWritten>(_ =>
+        {
+            _writing = null;
+            WriteNextBatch();
+        });
+        Command<BatchFailed>(f =>
+        {
+            _log.Error(f.Cause, "Alert sinks failed for {0} alerts; retrying the batch in 2 s", f.Batch.Count);
+            Timers.StartSingleTimer("retry-sinks", new RetryBatch(f.Batch), TimeSpan.FromSeconds(2));
+        });
+        Command<RetryBatch>(r => Write(r.Batch));
         Command<GetAlerts>(q =>
         {
             var result = new List<Alert>();
@@ -161,12 +194,37 @@ public sealed class AlertCollectorActor : ReceivePersistentActor
             Sender.Tell(new AlertsReply(result, _total));
         });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Alert collector snapshot failed; events remain the source of truth"));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
     }
 
     public override string PersistenceId => "alert-collector";
+
+    private void WriteNextBatch()
+    {
+        if (_writing is not null || _unwritten.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _unwritten.Take(MaxBatch).ToList();
+        _unwritten.RemoveRange(0, batch.Count);
+        Write(batch);
+    }
+
+    private void Write(IReadOnlyList<Alert> batch)
+    {
+        _writing = batch;
+        var sinks = _sinks;
+        Task.Run(() =>
+        {
+            foreach (var sink in sinks)
+            {
+                sink.Write(batch);
+            }
+        }).PipeTo(Self, success: () => BatchWritten.Instance, failure: e => new BatchFailed(batch, e));
+    }
 
     private bool Remember(Alert alert)
     {
@@ -184,4 +242,13 @@ public sealed class AlertCollectorActor : ReceivePersistentActor
 
         return true;
     }
+
+    private sealed class BatchWritten
+    {
+        public static readonly BatchWritten Instance = new();
+    }
+
+    private sealed record BatchFailed(IReadOnlyList<Alert> Batch, Exception Cause);
+
+    private sealed record RetryBatch(IReadOnlyList<Alert> Batch);
 }
