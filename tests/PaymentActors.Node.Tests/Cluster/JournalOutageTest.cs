@@ -180,7 +180,8 @@ public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper
                          $"statuses {string.Join(", ", statuses.Select(p => $"{(int)p.Key}×{p.Value}"))}; acknowledged {acknowledged.Count}, unknown {unknown.Count}");
         Assert.True(problems.IsEmpty, string.Join("\n", problems.Take(10)));
         Assert.NotNull(recovered);
-        Assert.True(recovered < TimeSpan.FromSeconds(15), $"served again only {recovered?.TotalSeconds:F1} s after the database was back");
+        // Typically 2–6 s; a recovery that hangs on a connection opened while the database restarts is cut at 15 s.
+        Assert.True(recovered < TimeSpan.FromSeconds(20), $"served again only {recovered?.TotalSeconds:F1} s after the database was back");
         // Every answer within a bounded time: the delivery deadline (15 s) plus its resend granularity, and load.
         Assert.True(slowest < TimeSpan.FromSeconds(40), $"an answer took {slowest.TotalSeconds:F1} s");
         Assert.Contains(statuses.Keys, k => k == HttpStatusCode.ServiceUnavailable);
