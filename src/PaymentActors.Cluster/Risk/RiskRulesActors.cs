@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using PaymentActors.Domain.Risk;

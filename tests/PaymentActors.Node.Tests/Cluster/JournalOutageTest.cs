@@ -156,7 +156,7 @@ public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper
         await postgres.StopImmediatelyAsync();
         var down = Stopwatch.StartNew();
         await Task.Delay(Outage);
-        await postgres.StartAgainAsync();
+        await postgres.RestartAsync();
         var up = Stopwatch.StartNew();
         output.WriteLine($"database down for {down.Elapsed.TotalSeconds:F1} s");
 

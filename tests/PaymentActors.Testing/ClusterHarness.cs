@@ -1,4 +1,4 @@
-namespace PaymentActors.Node.Tests.Harness;
+namespace PaymentActors.Testing;
 
 /// <summary>N real node processes on 127.0.0.1 sharing one PostgreSQL database.</summary>
 public sealed class ClusterHarness : IAsyncDisposable
@@ -21,7 +21,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         var connection = await postgres.CreateDatabaseAsync(name);
         var harness = new ClusterHarness(connection, Path.Combine(Path.GetTempPath(), "pa-cluster-logs", name));
         // Ports up front, so every node knows every seed.
-        var ports = Enumerable.Range(0, Math.Max(nodeCount, 3)).Select(_ => (Akka: RepoPaths.FreeTcpPort(), Http: RepoPaths.FreeTcpPort())).ToList();
+        var ports = Enumerable.Range(0, Math.Max(nodeCount, 3)).Select(_ => (Akka: Ports.FreeTcpPort(), Http: Ports.FreeTcpPort())).ToList();
         var seeds = ports.Take(nodeCount).Select(p => $"akka.tcp://payments@127.0.0.1:{p.Akka}").ToList();
         for (var i = 0; i < nodeCount; i++)
         {
@@ -44,7 +44,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Adds a node that joins the running cluster through the existing seeds.</summary>
     public async Task<NodeProcess> AddNodeAsync()
     {
-        var node = new NodeProcess($"node{_nodes.Count}", RepoPaths.FreeTcpPort(), RepoPaths.FreeTcpPort(), Seeds, ConnectionString, LogDirectory);
+        var node = new NodeProcess($"node{_nodes.Count}", Ports.FreeTcpPort(), Ports.FreeTcpPort(), Seeds, ConnectionString, LogDirectory);
         _nodes.Add(node);
         node.Start();
         await node.WaitForUpMembersAsync(_nodes.Count(n => n.IsRunning), TimeSpan.FromSeconds(90));

@@ -1,15 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace PaymentActors.Node.Tests.Harness;
+namespace PaymentActors.Testing;
 
-/// <summary>A real <c>paymentactors node</c> process on 127.0.0.1, with its output in a log file.</summary>
+/// <summary>
+/// A real <c>paymentactors node</c> process on 127.0.0.1 on PostgreSQL (the executable built beside the tests or
+/// the benchmark), its output in a log file per start. Can be killed and started again; stopped with SIGTERM (a
+/// graceful leave), killed with its process tree if it does not exit in time, and killed when the calling process
+/// exits or is signalled while it still runs (<see cref="ChildProcesses"/>).
+/// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly string _logDirectory;
     private Process? _process;
+    private Cleanup? _cleanup;
     private int _starts;
     private NodeLog? _log;
 
@@ -50,14 +57,24 @@ public sealed class NodeProcess : IAsyncDisposable
         _logDirectory = logDirectory;
     }
 
+    /// <summary>Fast failure detection and downing (<c>cluster-config/test-fast-downing.hocon</c>), as tests want;
+    /// false keeps the production defaults (the benchmark).</summary>
+    public bool FastDowning { get; init; } = true;
+
+    /// <summary>Flags appended to the node's command line (e.g. <c>--config FILE</c>).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     public string Name { get; }
     public int Port { get; }
     public int HttpPort { get; }
     public IReadOnlyList<string> Seeds { get; }
     public string ConnectionString { get; }
-    public string Address => $"akka.tcp://payments@127.0.0.1:{Port}";
+    public string Address => AddressOf(Port);
+    public Uri BaseUri => new($"http://127.0.0.1:{HttpPort}/");
     public bool IsRunning => _process is { HasExited: false };
     public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
+
+    public static string AddressOf(int port) => $"akka.tcp://payments@127.0.0.1:{port}";
 
     /// <summary>The node's own folder for its JSON Lines outputs (window results, alerts).</summary>
     public string DataDirectory => Path.Combine(_logDirectory, Name + "-data");
@@ -74,18 +91,23 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         foreach (var a in new[]
                  {
-                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Port.ToString(), "--http-port", HttpPort.ToString(),
+                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Invariant(Port), "--http-port", Invariant(HttpPort),
                      "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
-                 })
+                 }.Concat(ExtraArguments))
         {
             info.ArgumentList.Add(a);
         }
 
-        // Fast failure detection and downing for tests (production keeps the defaults in cluster-config).
-        info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
+        if (FastDowning)
+        {
+            info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
+        }
+
         _log?.Dispose();
         var log = _log = new NodeLog(LogFile);
+        _process?.Dispose();
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
+        _cleanup ??= ChildProcesses.Register(Kill);
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.BeginOutputReadLine();
@@ -95,14 +117,21 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>kill -9: no leave, no hand-over; the cluster must detect and down it.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            if (_process is { HasExited: false } p)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
         }
     }
 
-    /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over.</summary>
+    /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over; killed after <paramref name="timeout"/>.</summary>
     public async Task StopGracefullyAsync(TimeSpan timeout)
     {
         if (_process is not { HasExited: false } p)
@@ -110,14 +139,13 @@ public sealed class NodeProcess : IAsyncDisposable
             return;
         }
 
-        using var kill = Process.Start("kill", ["-TERM", p.Id.ToString()]);
-        await kill!.WaitForExitAsync();
-        using var cts = new CancellationTokenSource(timeout);
         try
         {
+            await ProcessRunner.RunAsync("kill", ["-TERM", Invariant(p.Id)], TimeSpan.FromSeconds(10));
+            using var cts = new CancellationTokenSource(timeout);
             await p.WaitForExitAsync(cts.Token);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             Kill();
         }
@@ -127,13 +155,17 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         try
         {
-            return await Http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{HttpPort}/cluster");
+            return await Http.GetFromJsonAsync<JsonElement>(new Uri(BaseUri, "cluster"));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>GET /metrics: the node's shard allocation and locality counters.</summary>
+    public async Task<JsonElement> MetricsAsync() =>
+        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "metrics"))).RootElement;
 
     /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
     public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)
@@ -168,7 +200,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopGracefullyAsync(TimeSpan.FromSeconds(10));
+        _cleanup?.Forget();
         _process?.Dispose();
         _log?.Dispose();
     }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
