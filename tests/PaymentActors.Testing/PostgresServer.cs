@@ -74,6 +74,16 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         }
     }
 
+    /// <summary>Crash-stops the server (<c>pg_ctl stop -m immediate</c>: no checkpoint, connections cut), keeping its files.</summary>
+    public async Task StopImmediatelyAsync()
+    {
+        var result = await ProcessRunner.RunAsync("bash", [Script("pg-down.sh"), _directory, "immediate"], TimeSpan.FromMinutes(1));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not stop (scripts/pg-down.sh exit {result.ExitCode}): {result.Stderr}{result.Stdout}");
+        }
+    }
+
     /// <summary>Starts the stopped server again, same port and data.</summary>
     public async Task RestartAsync()
     {

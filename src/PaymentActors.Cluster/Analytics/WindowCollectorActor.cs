@@ -62,6 +62,11 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
             }
 
             var sender = Sender;
+            foreach (var earlier in _state.EarlierIncarnations(m.Source))
+            {
+                Record(new SourceRetired(earlier));
+            }
+
             Record(new PartialsRecorded(m.Source, m.Partials, m.Watermark, m.Idle, m.Sequence),
                 () => sender.Tell(new WindowPartialsAck(m.Source, m.Sequence)));
         });

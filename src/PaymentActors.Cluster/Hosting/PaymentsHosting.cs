@@ -1,10 +1,12 @@
 using System.Data;
 using System.Data.Common;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Pattern;
 using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -91,13 +93,13 @@ public static class PaymentsHosting
                 })
             .WithSingleton<WindowCollector>(
                 "window-collector",
-                (_, _, resolver) => WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery),
+                (_, _, resolver) => Supervised(WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery), "window-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithSingleton<AlertCollector>(
                 "alert-collector",
-                (_, _, _) => AlertCollectorActor.Props(AlertSinks(settings)),
+                (_, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings)), "alert-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
-            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => RiskRulesAdminActor.Props(risk), new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk), "risk-rules"), new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
             {
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
@@ -117,6 +119,20 @@ public static class PaymentsHosting
 
         return builder;
     }
+
+    /// <summary>
+    /// A persistent actor stops when its journal fails (a write, or its recovery), and a cluster singleton manager
+    /// never starts a stopped singleton again: without this, a database outage ended the collectors for good. The
+    /// backoff supervisor starts the child again after 0.5 s, doubling up to <see cref="MaxBackoff"/>, so the
+    /// singleton is back within that time of the database. Messages that arrive while the child is down are dropped:
+    /// every sender of a singleton resends until it is answered (window partials, rule changes, queries).
+    /// </summary>
+    public static Props Supervised(Props child, string name) =>
+        BackoffSupervisor.Props(Backoff.OnStop(child, name, TimeSpan.FromMilliseconds(500), MaxBackoff, 0.2, maxNrOfRetries: -1)
+            .WithAutoReset(TimeSpan.FromSeconds(10)));
+
+    /// <summary>Longest pause before a stopped singleton is started again (well inside the 10 s recovery promise).</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// A client node: joins the cluster with the <see cref="ClientRole"/> role (never hosts accounts, never

@@ -5,31 +5,37 @@ using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Cluster.Risk;
 
-/// <summary>Where alerts are written, besides the collector's own journal.</summary>
+/// <summary>Where alerts are written, besides the collector's own journal. Called off the actor's thread, one batch at a time.</summary>
 public interface IAlertSink
 {
-    void Write(Alert alert);
+    void Write(IReadOnlyList<Alert> alerts);
 }
 
 public sealed class JsonLinesAlertSink(string path) : IAlertSink
 {
-    public void Write(Alert a)
+    public void Write(IReadOnlyList<Alert> alerts)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.AppendAllText(path, JsonSerializer.Serialize(new
+        var text = new System.Text.StringBuilder();
+        foreach (var a in alerts)
         {
-            id = a.TransactionId, account = a.AccountId, type = a.Type.ToString(), amountMinor = a.AmountMinor, currency = a.Currency,
-            eventTimeMs = a.EventTimeMs, decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
-        }) + "\n");
+            text.Append(JsonSerializer.Serialize(new
+            {
+                id = a.TransactionId, account = a.AccountId, type = a.Type.ToString(), amountMinor = a.AmountMinor, currency = a.Currency,
+                eventTimeMs = a.EventTimeMs, decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
+            })).Append('\n');
+        }
+
+        File.AppendAllText(path, text.ToString());
     }
 }
 
-/// <summary>A table in the journal's own database, one row per alert; idempotent by transaction id.</summary>
+/// <summary>A table in the journal's own database, one row per alert; idempotent by transaction id; one transaction per batch.</summary>
 public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, bool postgres) : IAlertSink
 {
     private bool _created;
 
-    public void Write(Alert a)
+    public void Write(IReadOnlyList<Alert> alerts)
     {
         using var connection = connect();
         connection.Open();
@@ -44,12 +50,18 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
             _created = true;
         }
 
-        connection.Execute(null,
-            postgres
-                ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
-                : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
-            ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToString()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
-            ("@ts", a.EventTimeMs), ("@dec", a.Status == TransactionStatus.Flagged ? "flag" : "decline"),
-            ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
+        using var transaction = connection.BeginTransaction();
+        foreach (var a in alerts)
+        {
+            connection.Execute(transaction,
+                postgres
+                    ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
+                    : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
+                ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToString()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
+                ("@ts", a.EventTimeMs), ("@dec", a.Status == TransactionStatus.Flagged ? "flag" : "decline"),
+                ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
+        }
+
+        transaction.Commit();
     }
 }

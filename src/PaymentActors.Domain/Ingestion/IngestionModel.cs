@@ -81,6 +81,11 @@ public sealed record IngestionOptions
 
     /// <summary>Ingest time for records without a timestamp (JSON Lines, generic CSV); flagged when used.</summary>
     public Func<long> Clock { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>A record whose event time is further than this ahead of <see cref="Clock"/> is rejected (field <c>timestamp</c>).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = DefaultMaxFutureSkew;
+
+    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Generic CSV: which header names hold which field. Missing optional columns are filled by policy.</summary>

@@ -52,6 +52,15 @@ internal static class RecordRules
             return ParseResult.Reject(r, "amount", $"amount: {request.AmountMinor} minor units is above the configured maximum {o.MaxAmountMinor}");
         }
 
+        // A record dated ahead of the clock would move every watermark past it and stall the windows for everyone
+        // (a year-9999 record once ended all window results): refused here, before it reaches an account.
+        var latest = o.Clock() + (long)o.MaxFutureSkew.TotalMilliseconds;
+        if (request.EventTimeMs > latest)
+        {
+            return ParseResult.Reject(r, "timestamp", string.Create(CultureInfo.InvariantCulture,
+                $"timestamp: {DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(request.EventTimeMs, 0, 253402300799999)):O} is more than {o.MaxFutureSkew} ahead of this node's clock (max future skew)"));
+        }
+
         var rejection = TransactionValidation.Validate(request, out _);
         if (rejection is not null)
         {

@@ -145,6 +145,23 @@ public sealed class WindowCollectorState
     /// <summary>A source that is gone (its node left or died) no longer holds the watermark back.</summary>
     public void Retire(string source) => _retired.Add(source);
 
+    /// <summary>
+    /// Sources are <c>address#incarnation</c>. When a node restarts on the same address (a single node restarted, or a
+    /// whole cluster: nobody sees the old incarnation removed), its new incarnation replaces the old ones, which will
+    /// never report again: these are the not yet retired sources it replaces.
+    /// </summary>
+    public IReadOnlyList<string> EarlierIncarnations(string source)
+    {
+        var hash = source.LastIndexOf('#');
+        if (hash < 0)
+        {
+            return [];
+        }
+
+        var prefix = source[..(hash + 1)];
+        return _watermarks.Keys.Where(s => s != source && s.StartsWith(prefix, StringComparison.Ordinal) && !_retired.Contains(s)).ToList();
+    }
+
     /// <summary>Windows whose merge changed and that the watermark has passed: their next revision. Pure.</summary>
     public IReadOnlyList<WindowResult> DueResults()
     {

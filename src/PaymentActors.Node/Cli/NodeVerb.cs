@@ -2,6 +2,7 @@ using System.CommandLine;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,6 +11,7 @@ using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Node.Hosting;
 using PaymentActors.Node.Http;
 using PaymentActors.Node.Observability;
@@ -36,7 +38,9 @@ public static class NodeVerb
     {
         var settings = NodeSettingsBinder.ToNodeSettings(options);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(options.Rules)), options.HttpPort, options.MaxIngestRequests, log);
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(options.Rules)), options.HttpPort, options.MaxIngestRequests, log,
+            limits: new IngestLimits(MaxBufferedBodyBytes: options.MaxIngestBodyBytes, MaxStreamedBodyBytes: options.MaxIngestStreamBytes,
+                MaxFutureSkew: TimeSpan.FromSeconds(options.MaxFutureSkew)));
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{options.HttpPort} db={settings.Database} {Describe(settings)}");
         await app.RunAsync(cancel);
         return 0;
@@ -44,10 +48,16 @@ public static class NodeVerb
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
     public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4,
-        NodeLogOptions? log = null, NodeWindows? nodeWindows = null, bool bindAnyPort = false)
+        NodeLogOptions? log = null, NodeWindows? nodeWindows = null, bool bindAnyPort = false, IngestLimits? limits = null)
     {
         log ??= NodeLogOptions.Default;
         var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // A client uploading or downloading slower than this (after the grace period) is cut: it cannot hold an ingest slot.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(IngestLimits.MinBytesPerSecond, IngestLimits.MinRateGracePeriod);
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(IngestLimits.MinBytesPerSecond, IngestLimits.MinRateGracePeriod);
+        });
         log.Apply(builder.Logging);
         builder.WebHost.UseUrls(httpPort > 0 || bindAnyPort ? [$"http://{settings.Host}:{httpPort}"] : []);
         if (httpPort == 0 && !bindAnyPort)
@@ -66,6 +76,7 @@ public static class NodeVerb
         builder.Services.AddNodeHealth();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
+        builder.Services.AddSingleton(limits ?? new IngestLimits());
         var locality = new ShardLocality(settings.ShardCount);
         PaymentsMetrics.ObserveLocalShards(() => locality.Read().ShardsLocal);
         builder.Services.AddSingleton(locality);

@@ -26,6 +26,15 @@ public sealed class NodeOptions
     public int MaxIngestRequests { get; set; } = 4;
     public string? Rules { get; set; }
 
+    /// <summary>Largest POST /transactions body with a Content-Length (read whole before answering); larger: 413.</summary>
+    public long MaxIngestBodyBytes { get; set; } = 64L << 20;
+
+    /// <summary>Largest chunked POST /transactions body (streamed); past it every record read is answered, then an error line.</summary>
+    public long MaxIngestStreamBytes { get; set; } = 1L << 30;
+
+    /// <summary>Seconds a record's event time may be ahead of the node's clock before it is rejected (field: timestamp).</summary>
+    public long MaxFutureSkew { get; set; } = (long)Domain.Ingestion.IngestionOptions.DefaultMaxFutureSkew.TotalSeconds;
+
     /// <summary>text | json; validated by <c>NodeLogOptions.From</c>.</summary>
     public string? LogFormat { get; set; }
 
@@ -47,6 +56,21 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.HttpPort is < 0 or > 65535)
         {
             failures.Add($"--http-port: {options.HttpPort} is not a TCP port (0-65535)");
+        }
+
+        if (options.MaxIngestBodyBytes < 1)
+        {
+            failures.Add($"--max-ingest-body-bytes: {options.MaxIngestBodyBytes} must be at least 1");
+        }
+
+        if (options.MaxIngestStreamBytes < 1)
+        {
+            failures.Add($"--max-ingest-stream-bytes: {options.MaxIngestStreamBytes} must be at least 1");
+        }
+
+        if (options.MaxFutureSkew < 1)
+        {
+            failures.Add($"--max-future-skew: {options.MaxFutureSkew} must be at least 1 (seconds)");
         }
 
         if (options.MaxIngestRequests < 1)

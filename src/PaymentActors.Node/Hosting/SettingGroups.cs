@@ -26,6 +26,9 @@ public static class SettingGroups
         SettingOption.Add<string>(c, "--config", nameof(NodeOptions.Config), "extra HOCON file, highest priority"),
         SettingOption.Add<int>(c, "--http-port", nameof(NodeOptions.HttpPort), "HTTP API port (default 8080; 0 = none)"),
         SettingOption.Add<int>(c, "--max-ingest-requests", nameof(NodeOptions.MaxIngestRequests), "concurrent POST /transactions requests before 429 (default 4)"),
+        SettingOption.Add<long>(c, "--max-ingest-body-bytes", nameof(NodeOptions.MaxIngestBodyBytes), "largest POST /transactions body with a Content-Length (default 64 MiB; larger: 413)"),
+        SettingOption.Add<long>(c, "--max-ingest-stream-bytes", nameof(NodeOptions.MaxIngestStreamBytes), "largest chunked POST /transactions body (default 1 GiB)"),
+        SettingOption.Add<long>(c, "--max-future-skew", nameof(NodeOptions.MaxFutureSkew), "seconds a record may be dated ahead of this node's clock (default 300)"),
     ];
 
     /// <summary>One log for the process (docs/OBSERVABILITY.md): demo and node.</summary>

@@ -6,7 +6,8 @@ namespace PaymentActors.Domain.Tests.Ingestion;
 
 public sealed class ParserTests
 {
-    private static readonly IngestionOptions Options = new() { Clock = () => 42 };
+    // A clock at 42 ms with a century of allowed skew: the sample rows (2026) are not "in the future" here.
+    private static readonly IngestionOptions Options = new() { Clock = () => 42, MaxFutureSkew = TimeSpan.FromDays(36_500) };
     private const string Good = "1,TRANSFER,181.00,C1305486145,181.0,0.0,C553264065,0.0,0.0,1,0";
 
     private static ParseResult PaySim(string line, long number = 2) => new PaySimParser(Options).Parse(new RawRecord("paysim.csv", number, line));
@@ -175,5 +176,19 @@ public sealed class ParserTests
         var zipf = new TransactionGenerator(7, new GeneratorOptions(Accounts: 1000, Skew: AccountSkew.Zipf)).Generate(20_000)
             .GroupBy(t => t.Request.AccountId).Max(g => g.Count());
         Assert.True(zipf > 20 * (20_000 / 1000), $"top account had {zipf}");
+    }
+
+    [Fact]
+    public void A_record_dated_beyond_the_max_future_skew_is_rejected_naming_the_timestamp()
+    {
+        var now = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var parser = new JsonLinesParser(new IngestionOptions { Clock = () => now });
+        ParseResult Parse(string timestamp) => parser.Parse(new RawRecord("t.jsonl", 1,
+            $$"""{"id":"f1","account":"A1","type":"CASH_IN","amount":"1.00","currency":"EUR","timestamp":"{{timestamp}}"}"""));
+
+        AssertDead(Parse("9999-12-31T23:59:59Z"), "timestamp", "ahead of this node's clock");
+        AssertDead(Parse("2026-12-01T00:05:01Z"), "timestamp", "max future skew");
+        Assert.Equal(ParseKind.Transaction, Parse("2026-12-01T00:04:59Z").Kind);
+        Assert.Equal(ParseKind.Transaction, Parse("2020-01-01T00:00:00Z").Kind);
     }
 }

@@ -111,4 +111,25 @@ public sealed class WindowMergeTests
         Assert.Equal(Render(second), Render(Assert.Single(restored.DueResults())));
         Assert.Equal(Render(first), Render(Assert.Single(restored.Query("hourly", "all/", 0, Hour))));
     }
+
+    [Fact]
+    public void A_restarted_node_retires_its_earlier_incarnation_so_it_no_longer_holds_the_watermark_back()
+    {
+        var collector = new WindowCollectorState();
+        collector.OnWatermark("akka.tcp://payments@127.0.0.1:4053#111", 1_000);
+        collector.OnWatermark("akka.tcp://payments@127.0.0.1:4054#222", 5_000);
+        Assert.Equal(1_000, collector.MinWatermark);
+
+        // The node on 4053 restarted: incarnation 333 replaces 111 (and only 111).
+        var replaced = collector.EarlierIncarnations("akka.tcp://payments@127.0.0.1:4053#333");
+        Assert.Equal(["akka.tcp://payments@127.0.0.1:4053#111"], replaced);
+        foreach (var source in replaced)
+        {
+            collector.Retire(source);
+        }
+
+        collector.OnWatermark("akka.tcp://payments@127.0.0.1:4053#333", 9_000);
+        Assert.Equal(5_000, collector.MinWatermark);
+        Assert.Empty(collector.EarlierIncarnations("akka.tcp://payments@127.0.0.1:4053#333"));
+    }
 }
