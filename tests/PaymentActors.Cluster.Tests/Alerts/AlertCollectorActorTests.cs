@@ -5,7 +5,7 @@ using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Risk;
 using Xunit.Abstractions;
 
-namespace PaymentActors.Cluster.Tests.Risk;
+namespace PaymentActors.Cluster.Tests.Alerts;
 
 public sealed class AlertCollectorActorTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Config, output: output)
 {
@@ -21,9 +21,9 @@ public sealed class AlertCollectorActorTests(ITestOutputHelper output) : Akka.Te
     public void Total_counts_the_alerts_matching_the_query_not_every_alert()
     {
         var collector = Sys.ActorOf(AlertCollectorActor.Props([]));
-        collector.Tell(new AlertRaised(Alert("t1", "A", 10)));
-        collector.Tell(new AlertRaised(Alert("t2", "A", 20)));
-        collector.Tell(new AlertRaised(Alert("t3", "B", 30)));
+        collector.Tell(new AlertRaised(Alert("t1", "A", 10)), TestActor);
+        collector.Tell(new AlertRaised(Alert("t2", "A", 20)), TestActor);
+        collector.Tell(new AlertRaised(Alert("t3", "B", 30)), TestActor);
 
         AwaitAssert(() =>
         {
