@@ -28,6 +28,7 @@ public static class Program
                 "query" => await ClientVerbs.QueryAsync(rest),
                 "status" => await ClientVerbs.StatusAsync(rest),
                 "rules" => await ClientVerbs.RulesAsync(rest),
+                "certs" => await Security.CertsVerb.RunAsync(rest),
                 "replay-windows" => WindowReplayTool.Run(rest, Console.In, Console.Out, Console.Error),
                 _ => throw new CliException($"'{verb}' is not a verb.\n{Usage}"),
             };
@@ -56,6 +57,10 @@ public static class Program
                    | alerts [--account A] [--from T] [--to T] [--limit N]   [--contact akka.tcp://payments@H:P]
           rules    list | put RULE.json | disable RULE_ID   [--contact ...]   change risk rules at runtime, cluster-wide
           status   [--contact akka.tcp://payments@H:P]   members, shards per node, singleton location
+          certs    --out DIR [--nodes N] [--hosts h1,h2,...]   a fresh CA, node and client certificates, API keys
+          security (node and client verbs): --tls-cert FILE --tls-key FILE --tls-ca FILE (mutual TLS, required)
+                   node: --api-keys FILE and/or --jwt-issuer I --jwt-audience A --jwt-signing-key K; clients: --api-key KEY
+                   --insecure   no TLS, no HTTP authentication: local experiments only (docs/SECURITY.md)
           replay-windows --window tumbling:SIZE|sliding:SIZE/SLIDE|session:GAP [--lateness L]
                    [--trigger accumulating|purging] [--late-output]   JSON Lines on stdin → firings on stdout
         """;

@@ -15,6 +15,7 @@ using PaymentActors.Cluster.Analytics;
 using PaymentActors.Domain.Analytics;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Cluster.Risk;
+using PaymentActors.Cluster.Security;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Serialization;
@@ -51,11 +52,11 @@ public static class PaymentsHosting
         builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
             .WithPaymentsSerializer()
-            .WithRemoting(new RemoteOptions { HostName = settings.Host, Port = settings.Port })
+            .WithRemoting(Remote(settings.Host, settings.Port, settings.Tls))
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.Roles.Append(NodeRole).Distinct().ToArray(),
-                SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.ToArray() : null,
+                SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToArray() : null,
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithPaymentsPersistence(settings)
@@ -119,7 +120,8 @@ public static class PaymentsHosting
     /// counts for split-brain decisions) and reaches the accounts through a shard region proxy. Chosen over
     /// ClusterClient because it talks to the entities directly with the same messages, with no receptionist hop.
     /// </summary>
-    public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts, int shardCount = AccountMessageExtractor.DefaultShardCount)
+    public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts,
+        int shardCount = AccountMessageExtractor.DefaultShardCount, ClusterTls? tls = null)
     {
         if (contacts.Count == 0)
         {
@@ -129,17 +131,24 @@ public static class PaymentsHosting
         return builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
             .WithPaymentsSerializer()
-            .WithRemoting(new RemoteOptions { HostName = host, Port = port })
+            .WithRemoting(Remote(host, port, tls))
             .WithClustering(new ClusterOptions
             {
                 Roles = [ClientRole],
-                SeedNodes = contacts.ToArray(),
+                SeedNodes = contacts.Select(c => ClusterTls.NormaliseAddress(c, tls is not null)).ToArray(),
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount))
             .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<AlertCollector>("alert-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
+    }
+
+    /// <summary>Remoting on host:port, with mutual TLS when <paramref name="tls"/> is given.</summary>
+    private static RemoteOptions Remote(string host, int port, ClusterTls? tls)
+    {
+        var options = new RemoteOptions { HostName = host, Port = port };
+        return tls is null ? options : tls.Apply(options);
     }
 
     /// <summary>Alert outputs: JSON Lines in the data directory and a table in the journal's database.</summary>

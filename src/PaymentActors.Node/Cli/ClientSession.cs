@@ -34,10 +34,11 @@ public sealed class ClientSession : IAsyncDisposable
     {
         var contacts = (config["Contact"] ?? Environment.GetEnvironmentVariable("PAYMENTS_CONTACT") ?? "akka.tcp://payments@127.0.0.1:4053")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var security = Security.SecuritySettings.ForClient(config, []);
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(s => s.AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
-                .WithPaymentsClient(config["Host"] ?? "127.0.0.1", 0, contacts)
+                .WithPaymentsClient(config["Host"] ?? "127.0.0.1", 0, contacts, tls: security.Tls)
                 .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
             .Build();
         await host.StartAsync();
@@ -47,7 +48,9 @@ public sealed class ClientSession : IAsyncDisposable
         if (await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(20))) != joined.Task)
         {
             await host.StopAsync();
-            throw new CliException($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s");
+            throw new CliException($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s" + (security.Tls is null
+                ? " (without TLS: a secured cluster refuses plain connections; give --tls-cert/--tls-key/--tls-ca)"
+                : $" (with the certificate '{security.Tls.Subject}': the nodes refuse it if it is not from their CA; see their logs)"));
         }
 
         var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();

@@ -217,7 +217,11 @@ public static class CliArgs
             {
                 seen.Add(args[i]);
             }
-            else if (known.Contains(args[i]))
+            else if (args[i] == "--insecure")
+            {
+                options[args[i]] = "true";
+            }
+            else if (known.Contains(args[i]) || SecurityFlags.Contains(args[i]))
             {
                 if (i + 1 >= args.Length)
                 {
@@ -228,16 +232,24 @@ public static class CliArgs
             }
             else
             {
-                throw new CliException($"{args[i]}: unknown option (known: {string.Join(" ", known.Concat(switches ?? []))})");
+                throw new CliException($"{args[i]}: unknown option (known: {string.Join(" ", known.Concat(switches ?? []).Concat(SecurityFlags).Append("--insecure"))})");
             }
         }
 
         return (options, seen);
     }
 
+    /// <summary>TLS and API key flags every verb that talks to a node accepts (docs/SECURITY.md).</summary>
+    private static readonly string[] SecurityFlags = ["--tls-cert", "--tls-key", "--tls-ca", "--api-key"];
+
     public static Microsoft.Extensions.Configuration.IConfiguration ToConfiguration(Dictionary<string, string> options) =>
         new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(NodeSettingsBinder.EnvironmentSettings())
             .AddInMemoryCollection(options.Select(o => new KeyValuePair<string, string?>(
-                o.Key.TrimStart('-') switch { "contact" => "Contact", "host" => "Host", var k => k }, o.Value)))
+                o.Key.TrimStart('-') switch
+                {
+                    "contact" => "Contact", "host" => "Host", "tls-cert" => "TlsCert", "tls-key" => "TlsKey", "tls-ca" => "TlsCa",
+                    "api-key" => "ApiKey", "insecure" => "Insecure", var k => k,
+                }, o.Value)))
             .Build();
 }

@@ -10,6 +10,7 @@ using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Node.Hosting;
 using PaymentActors.Node.Http;
+using PaymentActors.Node.Security;
 
 namespace PaymentActors.Node.Cli;
 
@@ -19,26 +20,32 @@ public static class NodeVerb
     public static async Task<int> RunAsync(string[] args)
     {
         var config = NodeSettingsBinder.BuildConfiguration(args);
-        var settings = NodeSettingsBinder.Bind(config);
+        var security = SecuritySettings.ForNode(config, args);
+        var settings = NodeSettingsBinder.Bind(config) with { Tls = security.Tls };
         var httpPort = NodeSettingsBinder.ParseInt(config["HttpPort"], "http-port", 8080);
         using var nodeLock = SqliteNodeLock.Acquire(settings);
         var maxIngest = NodeSettingsBinder.ParseInt(config["MaxIngestRequests"], "max-ingest-requests", 4);
-        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest);
-        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http=http://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}");
+        var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, security);
+        await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http={HttpScheme(settings)}://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}"
+                                         + (security.Insecure ? " INSECURE" : $" tls={settings.Tls!.Subject}"));
         await app.RunAsync();
         return 0;
     }
 
     /// <summary>The node: Akka (cluster, sharding, persistence) plus the HTTP API on <paramref name="httpPort"/> (0 = none).</summary>
-    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4)
+    public static WebApplication BuildApp(PaymentsNodeSettings settings, RiskRulesHolder risk, int httpPort, int maxIngestRequests = 4, SecuritySettings? security = null)
     {
+        security ??= new SecuritySettings(true, null, null, null, null);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls(httpPort > 0 ? [$"http://{settings.Host}:{httpPort}"] : []);
+        var scheme = HttpScheme(settings);
+        builder.WebHost.UseUrls(httpPort > 0 ? [$"{scheme}://{settings.Host}:{httpPort}"] : []);
         if (httpPort == 0)
         {
-            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{scheme}://127.0.0.1:0");
         }
+
+        builder.AddPaymentsSecurity(security);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(risk);
@@ -50,9 +57,12 @@ public static class NodeVerb
         builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows)
             .WithActors((system, registry) => system.ActorOf(ShardLocalityRefresher.Props(registry.Get<AccountRegion>(), locality), "shard-locality")));
         var app = builder.Build();
-        HttpApi.Map(app);
+        HttpApi.Map(app.SecuredEndpoints(security));
         return app;
     }
+
+    /// <summary>HTTPS with the node's certificate when remoting uses TLS.</summary>
+    public static string HttpScheme(PaymentsNodeSettings settings) => settings.Tls is null ? "http" : "https";
 
     private static string Describe(PaymentsNodeSettings settings) => settings.Database switch
     {

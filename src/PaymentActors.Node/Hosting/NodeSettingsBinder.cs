@@ -30,6 +30,14 @@ public static class NodeSettingsBinder
         ["--dead-letters"] = "DeadLetters",
         ["--max-ingest-requests"] = "MaxIngestRequests",
         ["--rules"] = "Rules",
+        ["--tls-cert"] = "TlsCert",
+        ["--tls-key"] = "TlsKey",
+        ["--tls-ca"] = "TlsCa",
+        ["--api-keys"] = "ApiKeys",
+        ["--api-key"] = "ApiKey",
+        ["--jwt-issuer"] = "JwtIssuer",
+        ["--jwt-audience"] = "JwtAudience",
+        ["--jwt-signing-key"] = "JwtSigningKey",
     };
 
     public static IConfiguration BuildConfiguration(string[] args)
@@ -48,7 +56,7 @@ public static class NodeSettingsBinder
     }
 
     /// <summary>PAYMENTS_HTTP_PORT → HttpPort, PAYMENTS_DATA_DIR → DataDir: underscores dropped, keys are case-insensitive.</summary>
-    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings()
+    public static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings()
     {
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {

@@ -16,7 +16,7 @@ namespace PaymentActors.Node.Http;
 /// <summary>HTTP mirror of the ask API. JSON in and out; documented in the README.</summary>
 public static class HttpApi
 {
-    public static void Map(WebApplication app)
+    public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app)
     {
         IngestEndpoint.Map(app);
         app.MapGet("/accounts/{id}", async (string id, IRequiredActor<AccountRegion> region, CancellationToken ct) =>

@@ -43,7 +43,7 @@ public static class IngestEndpoint
 {
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    public static void Map(WebApplication app)
+    public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app)
     {
         app.MapPost("/transactions", async (HttpContext context, IRequiredActor<AccountRegion> region, NodeWindows windows, IngestGate gate, ShardLocality locality, ActorSystem system) =>
         {
