@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -49,14 +50,17 @@ public static class PaymentsHosting
     /// <summary>As above, with the node's window stage handed in (hosts register it for their ingestion pipelines).</summary>
     public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk, NodeWindows nodeWindows)
     {
+        var compatibility = JoinCompatibility.Of(settings, ClusterIdentity.ReadOrCreate(settings));
+        var seeds = settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToList();
         builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
             .WithPaymentsSerializer()
             .WithRemoting(Remote(settings.Host, settings.Port, settings.Tls))
             .WithClustering(new ClusterOptions
             {
-                Roles = settings.Roles.Append(NodeRole).Distinct().ToArray(),
-                SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToArray() : null,
+                Roles = settings.Roles.Append(NodeRole).Append(compatibility.Role).Distinct().ToArray(),
+                // Seeds are joined by hand after the compatibility handshake (JoinGateActor), never automatically.
+                SeedNodes = null,
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithPaymentsPersistence(settings)
@@ -101,10 +105,15 @@ public static class PaymentsHosting
                 system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
             });
 
+        builder.AddStartup((system, _) => system.ActorOf(JoinGateActor.Props(compatibility), JoinGateActor.Name));
         if (settings.Seeds.Count == 0)
         {
             // No seeds: a single node that forms its own cluster (works with port 0 too).
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        }
+        else
+        {
+            builder.AddStartup((system, _) => JoinAfterHandshakeAsync(system, seeds, compatibility, settings.JoinRefusal).Ignore());
         }
 
         if (!string.IsNullOrWhiteSpace(settings.ExtraHocon))
@@ -142,6 +151,32 @@ public static class PaymentsHosting
             .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<AlertCollector>("alert-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
+    }
+
+    /// <summary>Asks the seeds' join gates first; joins only when compatible (or when no seed answers: the first node).</summary>
+    private static async Task JoinAfterHandshakeAsync(Akka.Actor.ActorSystem system, IReadOnlyList<string> seeds, JoinCompatibility compatibility, JoinRefusal refusal)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        string? refused;
+        try
+        {
+            refused = await JoinGateActor.CheckSeedsAsync(system, seeds, cluster.SelfAddress.ToString(), compatibility, TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e)
+        {
+            refused = "the compatibility handshake failed: " + e.Message;
+        }
+
+        if (refused is null)
+        {
+            cluster.JoinSeedNodes(seeds.Select(Akka.Actor.Address.Parse));
+            return;
+        }
+
+        refusal.Refuse(refused);
+        system.Log.Error("Join refused: {0}. This node ({1}) does not join and stops.", refused, compatibility.Describe());
+        await Console.Error.WriteLineAsync($"error: join refused: {refused}");
+        await Akka.Actor.CoordinatedShutdown.Get(system).Run(JoinRefusedReason.Instance);
     }
 
     /// <summary>Remoting on host:port, with mutual TLS when <paramref name="tls"/> is given.</summary>

@@ -29,6 +29,12 @@ public static class NodeVerb
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http={HttpScheme(settings)}://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}"
                                          + (security.Insecure ? " INSECURE" : $" tls={settings.Tls!.Subject}"));
         await app.RunAsync();
+        if (settings.JoinRefusal.Reason is { } refused)
+        {
+            await Console.Error.WriteLineAsync($"node stopped: join refused: {refused}");
+            return 3;
+        }
+
         return 0;
     }
 
