@@ -49,6 +49,8 @@ public sealed class NodeProcess : IAsyncDisposable
                      "exec", NodeDll, "node", "--host", "127.0.0.1", "--port", port.ToString(), "--http-port", httpPort.ToString(),
                      "--seeds", string.Join(",", seeds), "--db", "postgres", "--connection", connectionString,
                      "--data-dir", Path.Combine(directory, name + "-data"), "--config", config, "--max-ingest-requests", maxIngestRequests.ToString(),
+                     // Loopback-only throwaway cluster: measured without TLS and HTTP authentication (docs/SECURITY.md).
+                     "--insecure",
                  })
         {
             info.ArgumentList.Add(a);

@@ -98,7 +98,9 @@ public static class PaymentsHosting
                 "alert-collector",
                 (_, _, _) => AlertCollectorActor.Props(AlertSinks(settings)),
                 new ClusterSingletonOptions { Role = NodeRole })
-            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => RiskRulesAdminActor.Props(risk), new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => RiskRulesAdminActor.Props(risk, new RulesAuditLog(SqlConnectionFactory(settings),
+                settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null)),
+                new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
             {
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);

@@ -16,8 +16,9 @@ public sealed class ClientSession : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ClientSession(IHost host, ActorSystem system, IActorRef region)
+    private ClientSession(IHost host, ActorSystem system, IActorRef region, string author)
     {
+        Author = author;
         _host = host;
         Registry = host.Services.GetRequiredService<ActorRegistry>();
         System = system;
@@ -29,6 +30,9 @@ public sealed class ClientSession : IAsyncDisposable
     public ActorRegistry Registry { get; }
     public IActorRef Region { get; }
     public PaymentsClient Client { get; }
+
+    /// <summary>Who this client is, for audit logs: its certificate's subject (or "insecure-client").</summary>
+    public string Author { get; }
 
     public static async Task<ClientSession> ConnectAsync(IConfiguration config)
     {
@@ -54,7 +58,7 @@ public sealed class ClientSession : IAsyncDisposable
         }
 
         var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();
-        return new ClientSession(host, system, region);
+        return new ClientSession(host, system, region, security.Tls is { } tls ? "cert:" + tls.Subject : "insecure-client");
     }
 
     public async ValueTask DisposeAsync()

@@ -101,12 +101,12 @@ public static class ClientVerbs
     /// <summary>rules list | rules put FILE.json | rules disable ID   [--contact ...]</summary>
     public static async Task<int> RulesAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("list" or "put" or "disable") || (args[0] != "list" && args.Length < 2))
+        if (args.Length == 0 || args[0] is not ("list" or "put" or "disable" or "audit") || (args[0] is "put" or "disable" && args.Length < 2))
         {
-            throw new CliException("rules: usage: rules list | rules put RULE.json | rules disable RULE_ID   [--contact akka.tcp://payments@H:P]");
+            throw new CliException("rules: usage: rules list | rules put RULE.json | rules disable RULE_ID | rules audit   [--contact akka.tcp://payments@H:P]");
         }
 
-        var rest = args[0] == "list" ? args[1..] : args[2..];
+        var rest = args[0] is "list" or "audit" ? args[1..] : args[2..];
         var (options, _) = CliArgs.Parse(rest, ["--contact", "--host"]);
         string? ruleJson = null;
         if (args[0] == "put")
@@ -116,16 +116,29 @@ public static class ClientVerbs
 
         await using var session = await ClientSession.ConnectAsync(CliArgs.ToConfiguration(options));
         var client = await RiskClientAsync(session);
+        if (args[0] == "audit")
+        {
+            Console.Write((await client.GetAuditAsync()).JsonLines);
+            return 0;
+        }
+
+        var author = session.Author;
         var reply = args[0] switch
         {
             "list" => await client.GetRulesAsync(),
-            "put" => await client.PutRuleAsync(ruleJson!),
-            _ => await client.DisableRuleAsync(args[1]),
+            "put" => await client.PutRuleAsync(ruleJson!, author),
+            _ => await client.DisableRuleAsync(args[1], author),
         };
         if (!reply.Succeeded)
         {
             await Console.Error.WriteLineAsync("error: " + reply.Error);
             return 2;
+        }
+
+        if (args[0] != "list")
+        {
+            await Console.Error.WriteLineAsync($"applied: rule set v{reply.Version} in force on {reply.AppliedOn} of {reply.Nodes} nodes"
+                + (reply.AppliedOn < reply.Nodes ? "; the others receive it by replication" : ""));
         }
 
         Console.WriteLine(reply.Json);

@@ -63,7 +63,9 @@ public static class NodeVerb
         builder.Services.AddAkka(settings.SystemName, (akka, _) => akka.WithPaymentsNode(settings, risk, nodeWindows)
             .WithActors((system, registry) => system.ActorOf(ShardLocalityRefresher.Props(registry.Get<AccountRegion>(), locality), "shard-locality")));
         var app = builder.Build();
-        HttpApi.Map(app.SecuredEndpoints(security));
+        var endpoints = app.SecuredEndpoints(security);
+        HttpApi.Map(endpoints);
+        RulesEndpoints.Map(endpoints);
         return app;
     }
 

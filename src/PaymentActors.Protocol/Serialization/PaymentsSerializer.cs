@@ -74,6 +74,8 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     internal const string DisableRiskRuleManifest = "K3";
     internal const string GetRiskRulesManifest = "K4";
     internal const string RiskRulesReplyManifest = "K5";
+    internal const string GetRulesAuditManifest = "K8";
+    internal const string RulesAuditReplyManifest = "K9";
     internal const string AlertRaisedManifest = "A1";
     internal const string GetAlertsManifest = "A2";
     internal const string AlertsReplyManifest = "A3";
@@ -125,6 +127,8 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
         DisableRiskRule => DisableRiskRuleManifest,
         GetRiskRules => GetRiskRulesManifest,
         RiskRulesReply => RiskRulesReplyManifest,
+        GetRulesAudit => GetRulesAuditManifest,
+        RulesAuditReply => RulesAuditReplyManifest,
         AlertRaised => AlertRaisedManifest,
         GetAlerts => GetAlertsManifest,
         AlertsReply => AlertsReplyManifest,
@@ -267,15 +271,21 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 w.Long(m.Version); w.String(m.Json);
                 break;
             case PutRiskRule m:
-                w.String(m.RuleJson);
+                w.String(m.RuleJson); w.String(m.Author);
                 break;
             case DisableRiskRule m:
-                w.String(m.RuleId);
+                w.String(m.RuleId); w.String(m.Author);
+                break;
+            case GetRulesAudit m:
+                w.Int(m.Limit);
+                break;
+            case RulesAuditReply m:
+                w.String(m.JsonLines);
                 break;
             case GetRiskRules:
                 break;
             case RiskRulesReply m:
-                w.Bool(m.Succeeded); w.NullableString(m.Error); w.Long(m.Version); w.String(m.Json);
+                w.Bool(m.Succeeded); w.NullableString(m.Error); w.Long(m.Version); w.String(m.Json); w.Int(m.AppliedOn); w.Int(m.Nodes);
                 break;
             case AlertRaised m:
                 w.Alert(m.Alert);
@@ -344,10 +354,12 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
                 r.List(() => KeyValuePair.Create(r.String(), r.Long())).ToDictionary()),
             IngestionOffsetCommittedManifest => new IngestionOffsetCommitted(r.Long()),
             RuleSetDocumentManifest => new RuleSetDocument(r.Long(), r.String()),
-            PutRiskRuleManifest => new PutRiskRule(r.String()),
-            DisableRiskRuleManifest => new DisableRiskRule(r.String()),
+            PutRiskRuleManifest => new PutRiskRule(r.String(), r.String()),
+            DisableRiskRuleManifest => new DisableRiskRule(r.String(), r.String()),
+            GetRulesAuditManifest => new GetRulesAudit(r.Int()),
+            RulesAuditReplyManifest => new RulesAuditReply(r.String()),
             GetRiskRulesManifest => GetRiskRules.Instance,
-            RiskRulesReplyManifest => new RiskRulesReply(r.Bool(), r.NullableString(), r.Long(), r.String()),
+            RiskRulesReplyManifest => new RiskRulesReply(r.Bool(), r.NullableString(), r.Long(), r.String(), r.Int(), r.Int()),
             AlertRaisedManifest => new AlertRaised(r.Alert()),
             GetAlertsManifest => new GetAlerts(r.NullableString(), r.Long(), r.Long(), r.Int()),
             AlertsReplyManifest => new AlertsReply(r.List(r.Alert), r.Long()),

@@ -7,7 +7,8 @@ namespace PaymentActors.Node.Tests.Harness;
 /// <summary>A real <c>paymentactors node</c> process on 127.0.0.1, with its output in a log file.</summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient PlainHttp = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
     private readonly string _logDirectory;
     private Process? _process;
     private int _starts;
@@ -40,8 +41,16 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory)
+    /// <param name="secrets">Mutual TLS and API keys from <c>certs</c>; null: the node runs with an explicit <c>--insecure</c>.</param>
+    /// <param name="index">Which node certificate of <paramref name="secrets"/> this node uses.</param>
+    /// <param name="extraArgs">Flags after the usual ones (a later flag wins: e.g. <c>--db memory</c>).</param>
+    public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory,
+        ClusterSecrets? secrets = null, int index = 0, IReadOnlyList<string>? extraArgs = null)
     {
+        Secrets = secrets;
+        _index = index;
+        _extraArgs = extraArgs ?? [];
+        _http = secrets?.Http(secrets.ReadKey) ?? PlainHttp;
         Name = name;
         Port = port;
         HttpPort = httpPort;
@@ -50,12 +59,23 @@ public sealed class NodeProcess : IAsyncDisposable
         _logDirectory = logDirectory;
     }
 
+    private readonly int _index;
+    private readonly IReadOnlyList<string> _extraArgs;
+
+    public ClusterSecrets? Secrets { get; }
     public string Name { get; }
     public int Port { get; }
     public int HttpPort { get; }
     public IReadOnlyList<string> Seeds { get; }
     public string ConnectionString { get; }
     public string Address => $"akka.tcp://payments@127.0.0.1:{Port}";
+
+    /// <summary>The address as the cluster reports it (akka.ssl.tcp with TLS).</summary>
+    public string ClusterAddress => Secrets is null ? Address : $"akka.ssl.tcp://payments@127.0.0.1:{Port}";
+
+    public string HttpBase => $"{(Secrets is null ? "http" : "https")}://127.0.0.1:{HttpPort}";
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
     public bool IsRunning => _process is { HasExited: false };
     public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
 
@@ -77,6 +97,12 @@ public sealed class NodeProcess : IAsyncDisposable
                      "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Port.ToString(), "--http-port", HttpPort.ToString(),
                      "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
                  })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        IEnumerable<string> security = Secrets is null ? ["--insecure"] : [.. Secrets.NodeTlsArgs(_index), "--api-keys", Secrets.ApiKeysFile];
+        foreach (var a in security.Concat(_extraArgs))
         {
             info.ArgumentList.Add(a);
         }
@@ -127,7 +153,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         try
         {
-            return await Http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{HttpPort}/cluster");
+            return await _http.GetFromJsonAsync<JsonElement>($"{HttpBase}/cluster");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {
@@ -163,6 +189,32 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"node {Name} did not see {upCount} Up members within {timeout}; last state: {last}; log: {LogFile}");
+    }
+
+    /// <summary>Waits for the process to exit on its own; its exit code, or null if it still runs at the deadline.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_process is null)
+        {
+            return null;
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public string ReadLog()
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     public async ValueTask DisposeAsync()
