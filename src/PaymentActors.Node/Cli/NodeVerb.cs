@@ -35,6 +35,14 @@ public static class NodeVerb
             return 3;
         }
 
+        // A node stopped by Akka for a fault (e.g. TlsHandshakeFailureReason: a peer refused our certificate) exits non-zero.
+        var reason = Akka.Actor.CoordinatedShutdown.Get(app.Services.GetRequiredService<Akka.Actor.ActorSystem>()).ShutdownReason;
+        if (reason is { ExitCode: not 0 })
+        {
+            await Console.Error.WriteLineAsync($"node stopped: {reason.GetType().Name} (exit code {reason.ExitCode}); see the log above");
+            return reason.ExitCode;
+        }
+
         return 0;
     }
 
