@@ -27,7 +27,7 @@ public static class IngestVerb
 
         var endpoint = new Uri(new Uri(options.GetValueOrDefault("--http") ?? "http://127.0.0.1:8080"), "/transactions");
         var format = options.GetValueOrDefault("--format") ?? (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "paysim");
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = Security.HttpClients.For(endpoint, CliArgs.ToConfiguration(options));
         var localRejections = 0;
         for (var attempt = 1; ; attempt++)
         {
