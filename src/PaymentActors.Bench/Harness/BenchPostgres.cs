@@ -1,16 +1,12 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Npgsql;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Bench.Harness;
 
 /// <summary>
 /// The PostgreSQL server a scenario measures against: the one named by <c>PAYMENTS_BENCH_POSTGRES</c> (a
-/// connection string), else a throwaway server started with <c>scripts/pg-up.sh</c> in a temp directory on
-/// a free port when Debian's server binaries are installed (stopped with <c>scripts/pg-down.sh</c> on
-/// dispose, at exit and on a signal: <see cref="ChildProcesses"/>), else none. Every run gets a fresh database.
+/// connection string), else a throwaway <see cref="PostgresServer"/> when Debian's server binaries are
+/// installed (stopped on dispose, at exit and on a signal), else none. Every run gets a fresh database.
 /// </summary>
 public sealed class BenchPostgres : IAsyncDisposable
 {
@@ -20,25 +16,15 @@ public sealed class BenchPostgres : IAsyncDisposable
     /// <summary>Tables a node and the limit measurement create, dropped when the server's role may not create databases.</summary>
     private static readonly string[] BenchTables = ["journal", "snapshot", "tags", "window_results", "risk_alerts", "bench_copy_limit"];
 
-    private readonly string? _directory;
-    private readonly Cleanup? _stop;
+    private readonly PostgresServer? _throwaway;
     private readonly List<string> _databases = [];
     private bool _reusesConfiguredDatabase;
 
-    private BenchPostgres(string connectionString, string origin, string? directory)
+    private BenchPostgres(string connectionString, string origin, PostgresServer? throwaway)
     {
         ConnectionString = connectionString;
         Origin = origin;
-        _directory = directory;
-        if (directory is not null)
-        {
-            // A throwaway server outlives this process unless stopped: stopped on dispose, and at exit or on a signal.
-            _stop = ChildProcesses.Register(() =>
-            {
-                NpgsqlConnection.ClearAllPools();
-                StopServer(directory);
-            });
-        }
+        _throwaway = throwaway;
     }
 
     /// <summary>The server's connection string (its own database; runs use <see cref="FreshDatabaseAsync"/>).</summary>
@@ -56,25 +42,14 @@ public sealed class BenchPostgres : IAsyncDisposable
             return new BenchPostgres(configured, EnvironmentVariable, null);
         }
 
-        if (!ServerBinariesInstalled())
+        if (!PostgresServer.BinariesInstalled())
         {
             return null;
         }
 
-        var up = BenchPaths.FindInRepository(Path.Combine("scripts", "pg-up.sh"))
-                 ?? throw new FileNotFoundException("scripts/pg-up.sh not found above the benchmark binaries");
-        var directory = Path.Combine(Path.GetTempPath(), "paymentactors-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        var port = ChildProcesses.FreeTcpPort();
-        var (exitCode, stdout, stderr) = await ChildProcesses.RunAsync("bash", [up, directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
-        if (exitCode != 0)
-        {
-            var log = ServerLogTail(directory);
-            StopServer(directory);
-            throw new InvalidOperationException($"PostgreSQL did not start (scripts/pg-up.sh exit {exitCode}): {stderr}{stdout}{log}");
-        }
-
-        var connectionString = stdout.Trim().Split('\n')[^1].Trim();
-        return new BenchPostgres(connectionString, $"throwaway server on 127.0.0.1:{port} (scripts/pg-up.sh)", directory);
+        var server = new PostgresServer();
+        await server.InitializeAsync();
+        return new BenchPostgres(server.ConnectionString, $"throwaway server on 127.0.0.1:{server.Port} (scripts/pg-up.sh)", server);
     }
 
     /// <summary>
@@ -86,11 +61,11 @@ public sealed class BenchPostgres : IAsyncDisposable
     {
         // Lower case, letters, digits and '_' only: no quoting surprises; well under the 63-byte limit.
         var name = $"bench_{new string(purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(20).ToArray())}_{Guid.NewGuid().ToString("N")[..12]}";
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
         try
         {
-            await ExecuteAsync(connection, $"CREATE DATABASE \"{name}\"");
+            var created = await PostgresServer.CreateDatabaseAsync(ConnectionString, name);
+            _databases.Add(name);
+            return created;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
@@ -100,23 +75,22 @@ public sealed class BenchPostgres : IAsyncDisposable
                 _reusesConfiguredDatabase = true;
             }
 
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
             await DropBenchTablesAsync(connection);
             return ConnectionString;
         }
-
-        _databases.Add(name);
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_directory is null)
+        if (_throwaway is null)
         {
             await DropDatabasesAsync();
             return;
         }
 
-        await Task.Run(_stop!.Run);
+        await _throwaway.DisposeAsync();
     }
 
     /// <summary>What this run created on a configured server: its databases, or its tables in the configured database.</summary>
@@ -153,48 +127,6 @@ public sealed class BenchPostgres : IAsyncDisposable
         foreach (var table in BenchTables)
         {
             await ExecuteAsync(connection, $"DROP TABLE IF EXISTS \"{table}\" CASCADE");
-        }
-    }
-
-    /// <summary>scripts/pg-down.sh, then the directory; best effort, never throws.</summary>
-    private static void StopServer(string directory)
-    {
-        var down = BenchPaths.FindInRepository(Path.Combine("scripts", "pg-down.sh"));
-        if (down is not null && Directory.Exists(directory))
-        {
-            try
-            {
-                var (exitCode, stdout, stderr) = ChildProcesses.RunAsync("bash", [down, directory], TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
-                if (exitCode != 0)
-                {
-                    Console.Error.WriteLine($"warning: scripts/pg-down.sh {directory} exited {exitCode}: {stderr}{stdout}");
-                }
-            }
-            catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                Console.Error.WriteLine($"warning: scripts/pg-down.sh {directory} failed: {e.Message}");
-            }
-        }
-
-        BenchPaths.TryDelete(directory);
-    }
-
-    private static bool ServerBinariesInstalled()
-    {
-        const string root = "/usr/lib/postgresql";
-        return Directory.Exists(root) && Directory.GetDirectories(root).Any(v => File.Exists(Path.Combine(v, "bin", "initdb")));
-    }
-
-    private static string ServerLogTail(string directory)
-    {
-        var log = Path.Combine(directory, "postgres.log");
-        try
-        {
-            return File.Exists(log) ? "\n" + string.Join('\n', File.ReadLines(log).TakeLast(20)) : "";
-        }
-        catch (IOException)
-        {
-            return "";
         }
     }
 

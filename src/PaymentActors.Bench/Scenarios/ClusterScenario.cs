@@ -9,6 +9,7 @@ using HdrHistogram;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Bench.Scenarios;
 
@@ -100,7 +101,7 @@ public static class ClusterScenario
         var failed = true;
         try
         {
-            var ports = Enumerable.Range(0, nodes).Select(_ => (Akka: ChildProcesses.FreeTcpPort(), Http: ChildProcesses.FreeTcpPort())).ToList();
+            var ports = Enumerable.Range(0, nodes).Select(_ => (Akka: Ports.FreeTcpPort(), Http: Ports.FreeTcpPort())).ToList();
             // One seed: the first node forms the cluster at once, the others join it as soon as they are up.
             var seeds = new[] { NodeProcess.AddressOf(ports[0].Akka) };
             var config = Path.Combine(directory, "bench.hocon");
@@ -109,11 +110,16 @@ public static class ClusterScenario
             var started = Stopwatch.StartNew();
             for (var i = 0; i < nodes; i++)
             {
-                processes.Add(NodeProcess.Start($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, directory, config,
-                    Math.Max(settings.RequestsPerNode, WarmupRequestsPerNode)));
+                var node = new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, directory)
+                {
+                    FastDowning = false,
+                    ExtraArguments = ["--config", config, "--max-ingest-requests", Math.Max(settings.RequestsPerNode, WarmupRequestsPerNode).ToString(CultureInfo.InvariantCulture)],
+                };
+                node.Start();
+                processes.Add(node);
             }
 
-            await Task.WhenAll(processes.Select(p => p.WaitUpAsync(nodes, TimeSpan.FromMinutes(2))));
+            await Task.WhenAll(processes.Select(p => p.WaitForUpMembersAsync(nodes, TimeSpan.FromMinutes(2))));
             var startSeconds = started.Elapsed.TotalSeconds;
             Progress(nodes, $"up in {startSeconds:F1} s");
 

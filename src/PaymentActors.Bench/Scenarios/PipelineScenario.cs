@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Akka.Hosting;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using HdrHistogram;

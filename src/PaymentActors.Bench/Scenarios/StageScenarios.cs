@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Bench.Scenarios;
 

@@ -2,7 +2,8 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Cluster.Hosting;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Cluster.Analytics;
 
@@ -46,7 +47,7 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
         connection.Open();
         if (!_created)
         {
-            Execute(connection, null, """
+            connection.Execute(null, """
                 CREATE TABLE IF NOT EXISTS window_results (
                   window_name VARCHAR(64) NOT NULL, window_key VARCHAR(200) NOT NULL, window_start BIGINT NOT NULL,
                   window_end BIGINT NOT NULL, revision INT NOT NULL, tx_count BIGINT NOT NULL, amount_sum BIGINT NOT NULL,
@@ -63,28 +64,12 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
             var insert = postgres
                 ? "INSERT INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99) ON CONFLICT DO NOTHING"
                 : "INSERT OR IGNORE INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99)";
-            Execute(connection, tx, insert,
+            connection.Execute(tx, insert,
                 ("@w", r.Window), ("@k", r.Key), ("@s", r.Start), ("@e", r.End), ("@r", r.Revision), ("@c", r.Count), ("@sum", r.Sum),
                 ("@min", r.Min), ("@max", r.Max), ("@mean", r.Mean), ("@p50", r.Quantile(0.5)), ("@p95", r.Quantile(0.95)), ("@p99", r.Quantile(0.99)));
         }
 
         tx.Commit();
-    }
-
-    private static void Execute(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            command.Parameters.Add(p);
-        }
-
-        command.ExecuteNonQuery();
     }
 }
 

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
 namespace PaymentActors.Cluster.Analytics;

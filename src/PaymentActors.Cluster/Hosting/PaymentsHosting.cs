@@ -13,7 +13,7 @@ using LinqToDB;
 using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Cluster.Security;

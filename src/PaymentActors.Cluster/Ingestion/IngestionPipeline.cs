@@ -5,8 +5,9 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
 
 namespace PaymentActors.Cluster.Ingestion;
@@ -23,53 +24,6 @@ public readonly record struct IngestItem(long Position, RawRecord Raw, ParseResu
 
 /// <summary>What one transaction ended as: the pipeline's output element.</summary>
 public readonly record struct IngestOutcome(long Position, NormalisedTransaction Transaction, TransactionOutcome Outcome);
-
-/// <summary>Writes dead letters as JSON Lines: source, line, raw (truncated), field, reason. Thread-safe.</summary>
-public sealed class DeadLetterWriter(TextWriter writer, Action<DeadLetter>? observer = null) : IDisposable
-{
-    private readonly Lock _gate = new();
-
-    public long Written { get; private set; }
-
-    public static DeadLetterWriter ToFile(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        return new DeadLetterWriter(new StreamWriter(path, append: true, new UTF8Encoding(false)));
-    }
-
-    public void Write(DeadLetter d)
-    {
-        observer?.Invoke(d);
-        var json = JsonSerializer.Serialize(new { source = d.Source, line = d.Line, raw = d.Raw, field = d.Field, reason = d.Reason });
-        lock (_gate)
-        {
-            writer.Write(json);
-            writer.Write('\n');
-            Written++;
-        }
-    }
-
-    public void Flush()
-    {
-        lock (_gate)
-        {
-            writer.Flush();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            writer.Dispose();
-        }
-    }
-}
 
 /// <summary>
 /// The preprocessing and delivery graph: parse → validate → drop noise and duplicates → fill → normalise
@@ -315,12 +269,6 @@ public static class IngestionPipeline
     public static string SourceKey(string path)
     {
         var full = Path.GetFullPath(path);
-        ulong h = 14695981039346656037UL;
-        foreach (var ch in full)
-        {
-            h = (h ^ ch) * 1099511628211UL;
-        }
-
-        return $"{Path.GetFileName(full)}-{h:x16}";
+        return $"{Path.GetFileName(full)}-{Fnv1a.Of(full):x16}";
     }
 }

@@ -39,18 +39,7 @@ internal static class RecordRules
     /// <summary>Deterministic id from the file name, the position and the content: a replay of the same file gives the same ids.</summary>
     public static string DerivedId(string prefix, RawRecord r)
     {
-        const ulong prime = 1099511628211UL;
-        var h = 14695981039346656037UL;
-        foreach (var ch in Path.GetFileName(r.Source))
-        {
-            h = (h ^ ch) * prime;
-        }
-
-        foreach (var ch in r.Text)
-        {
-            h = (h ^ ch) * prime;
-        }
-
+        var h = Fnv1a.Append(Fnv1a.Of(Path.GetFileName(r.Source)), r.Text);
         return string.Create(CultureInfo.InvariantCulture, $"{prefix}-{r.Line}-{h:x16}");
     }
 

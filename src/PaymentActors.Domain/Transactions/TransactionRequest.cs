@@ -31,45 +31,6 @@ public sealed record TransactionRequest(
     public ulong Fingerprint() => Fingerprints.Of(AccountId, Type, AmountMinor, CurrencyCode, Counterparty);
 }
 
-public static class Fingerprints
-{
-    // FNV-1a 64: stable across processes and .NET versions, unlike string.GetHashCode.
-    private const ulong Offset = 14695981039346656037UL;
-    private const ulong Prime = 1099511628211UL;
-
-    public static ulong Of(string accountId, TransactionType type, long amountMinor, string currency, string? counterparty)
-    {
-        var h = Offset;
-        h = Mix(h, accountId);
-        h = Mix(h, (ulong)type);
-        h = Mix(h, unchecked((ulong)amountMinor));
-        h = Mix(h, currency);
-        h = Mix(h, counterparty ?? "");
-        return h;
-    }
-
-    private static ulong Mix(ulong h, string s)
-    {
-        foreach (var ch in s)
-        {
-            h = (h ^ ch) * Prime;
-        }
-
-        return (h ^ 0xFF) * Prime;
-    }
-
-    private static ulong Mix(ulong h, ulong v)
-    {
-        for (var i = 0; i < 8; i++)
-        {
-            h = (h ^ (v & 0xFF)) * Prime;
-            v >>= 8;
-        }
-
-        return h;
-    }
-}
-
 /// <summary>Field-level validation of a request; every error names the field and the rule.</summary>
 public static class TransactionValidation
 {

@@ -12,7 +12,7 @@ using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Ingestion;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Risk;
 using PaymentActors.Node.Hosting;

@@ -1,5 +1,5 @@
-using PaymentActors.Cluster.Hosting;
 using Microsoft.Data.Sqlite;
+using PaymentActors.Cluster.Hosting;
 
 namespace PaymentActors.Node.Hosting;
 

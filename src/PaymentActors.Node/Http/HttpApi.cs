@@ -7,7 +7,7 @@ using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Protocol.Risk;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
 

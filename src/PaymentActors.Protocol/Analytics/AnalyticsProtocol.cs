@@ -1,4 +1,4 @@
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 
 namespace PaymentActors.Protocol.Analytics;

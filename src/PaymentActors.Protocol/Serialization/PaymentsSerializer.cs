@@ -3,7 +3,6 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Ingestion;

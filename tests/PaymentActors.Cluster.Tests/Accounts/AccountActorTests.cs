@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Risk;
@@ -13,18 +12,12 @@ namespace PaymentActors.Cluster.Tests.Accounts;
 /// <summary>The account actor on its own, with a probe standing in for the shard region.</summary>
 public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config InMemoryPersistence = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        akka.loglevel = INFO
-        """);
-
     private static readonly AccountActorSettings FastRedelivery =
         new(AccountPolicy.Default, SnapshotEvery: 3, TransferRedeliveryInterval: TimeSpan.FromMilliseconds(200));
 
     private readonly TestProbe _region;
 
-    public AccountActorTests(ITestOutputHelper output) : base(InMemoryPersistence, output: output)
+    public AccountActorTests(ITestOutputHelper output) : base(InMemoryPersistence.Config, output: output)
     {
         _region = CreateTestProbe("region");
     }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -9,6 +7,7 @@ using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Cluster.Tests.Accounts;
 
@@ -23,10 +22,10 @@ public sealed class ShardLocalityTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var portA = FreePort();
+        var portA = Ports.FreeTcpPort();
         var seed = $"akka.tcp://payments@127.0.0.1:{portA}";
         _a = await StartNode(portA, seed);
-        _b = await StartNode(FreePort(), seed);
+        _b = await StartNode(Ports.FreeTcpPort(), seed);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var region = await _a.Registry.GetAsync<AccountRegion>();
         // Both nodes Up, and both regions registered with the coordinator, before anything is allocated.
@@ -122,13 +121,4 @@ public sealed class ShardLocalityTests : IAsyncLifetime
     private static Task<HostedAkka> StartNode(int port, string seed) => HostedAkka.StartAsync(b => b
         .WithPaymentsNode(new PaymentsNodeSettings { Port = port, Seeds = [seed], Database = DatabaseKind.Memory }, RiskRulesHolder.None())
         .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend));
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

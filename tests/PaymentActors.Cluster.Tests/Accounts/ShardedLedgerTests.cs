@@ -1,6 +1,3 @@
-using Akka.Actor;
-using Akka.Cluster.Sharding;
-using Akka.Hosting;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;

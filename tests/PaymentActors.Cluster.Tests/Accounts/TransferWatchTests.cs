@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.Configuration;
 using Akka.Hosting;
 using Akka.TestKit;
 using PaymentActors.Cluster.Accounts;
@@ -18,19 +17,13 @@ namespace PaymentActors.Cluster.Tests.Accounts;
 /// </summary>
 public sealed class TransferWatchTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config InMemoryPersistence = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        akka.loglevel = INFO
-        """);
-
     private static readonly AccountActorSettings SlowRedelivery =
         new(AccountPolicy.Default, TransferRedeliveryInterval: TimeSpan.FromMinutes(5));
 
     private readonly TestProbe _accounts;
     private readonly TestProbe _watches;
 
-    public TransferWatchTests(ITestOutputHelper output) : base(InMemoryPersistence, output: output)
+    public TransferWatchTests(ITestOutputHelper output) : base(InMemoryPersistence.Config, output: output)
     {
         _accounts = CreateTestProbe("accounts");
         _watches = CreateTestProbe("watches");

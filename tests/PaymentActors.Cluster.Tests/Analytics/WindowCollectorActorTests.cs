@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Configuration;
 using PaymentActors.Cluster.Analytics;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using Xunit.Abstractions;

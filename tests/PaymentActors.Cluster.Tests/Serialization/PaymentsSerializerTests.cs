@@ -2,7 +2,7 @@ using Akka.Hosting;
 using Akka.Serialization;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Accounts;

@@ -1,5 +1,6 @@
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Domain.Tests.Ingestion;
 
@@ -87,7 +88,7 @@ public sealed class ParserTests
     [Fact]
     public void Every_row_of_the_bundled_sample_parses_with_unique_stable_ids_and_exact_amounts()
     {
-        var path = Path.Combine(RepoRoot(), "samples", "paysim-10k.csv");
+        var path = Path.Combine(RepoPaths.Root, "samples", "paysim-10k.csv");
         var parser = new PaySimParser(Options);
         var lines = File.ReadAllLines(path);
         var results = lines.Select((l, i) => parser.Parse(new RawRecord(path, i + 1, l))).ToList();
@@ -174,18 +175,5 @@ public sealed class ParserTests
         var zipf = new TransactionGenerator(7, new GeneratorOptions(Accounts: 1000, Skew: AccountSkew.Zipf)).Generate(20_000)
             .GroupBy(t => t.Request.AccountId).Max(g => g.Count());
         Assert.True(zipf > 20 * (20_000 / 1000), $"top account had {zipf}");
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PaymentActors.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }

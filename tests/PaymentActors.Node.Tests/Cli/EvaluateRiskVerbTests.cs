@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cli;
 

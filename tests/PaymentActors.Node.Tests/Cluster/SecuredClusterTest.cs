@@ -5,6 +5,7 @@ using System.Text.Json;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Node.Tests.Harness;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Node.Tests.Cluster;
 
@@ -23,7 +24,7 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
     public async Task A_secured_cluster_admits_only_credentialed_compatible_peers_and_authorised_requests()
     {
         var secrets = ClusterSecrets.Create("secured", 3);
-        await using var cluster = await ClusterHarness.StartAsync(postgres, "secured_" + Guid.NewGuid().ToString("N")[..8], 3, secrets);
+        await using var cluster = await ClusterHarness.StartAsync(postgres, "secured_" + Guid.NewGuid().ToString("N")[..8], 3, secrets.ForNode);
         var node = cluster.Nodes[0];
         var members = cluster.Nodes.Select(n => n.ClusterAddress).Order().ToList();
 
@@ -98,7 +99,11 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
         await using var otherDb = Intruder("other-db", secrets, otherDatabase, []);
         NodeProcess Intruder(string name, ClusterSecrets? s, string connection, IReadOnlyList<string> extra)
         {
-            var intruder = new NodeProcess(name, RepoPaths.FreeTcpPort(), RepoPaths.FreeTcpPort(), cluster.Seeds, connection, cluster.LogDirectory, s, 0, extra);
+            var intruder = new NodeProcess(name, Ports.FreeTcpPort(), Ports.FreeTcpPort(), cluster.Seeds, connection, cluster.LogDirectory)
+            {
+                Security = s?.ForNode(0) ?? NodeSecurity.Insecure,
+                ExtraArguments = extra,
+            };
             intruder.Start();
             return intruder;
         }

@@ -1,9 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
-using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cluster;

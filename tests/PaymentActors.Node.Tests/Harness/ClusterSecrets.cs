@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using PaymentActors.Cluster.Security;
 using PaymentActors.Node.Security;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Node.Tests.Harness;
 
@@ -38,6 +39,9 @@ public sealed class ClusterSecrets
         var i = index % count;
         return ["--tls-cert", Path.Combine(Directory, $"node{i}.pem"), "--tls-key", Path.Combine(Directory, $"node{i}-key.pem"), "--tls-ca", CaFile];
     }
+
+    /// <summary>Node <paramref name="index"/>'s flags and an HTTPS client with the read key, for the harness.</summary>
+    public NodeSecurity ForNode(int index) => new([.. NodeTlsArgs(index), "--api-keys", ApiKeysFile], Http(ReadKey), true);
 
     public IReadOnlyList<string> ClientTlsArgs =>
         ["--tls-cert", Path.Combine(Directory, "client.pem"), "--tls-key", Path.Combine(Directory, "client-key.pem"), "--tls-ca", CaFile];

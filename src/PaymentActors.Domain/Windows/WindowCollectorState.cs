@@ -1,6 +1,4 @@
-using PaymentActors.Domain.Windows;
-
-namespace PaymentActors.Domain.Analytics;
+namespace PaymentActors.Domain.Windows;
 
 /// <summary>A merged, cluster-wide window result. Outputs are idempotent by (Window, Key, Start, Revision).</summary>
 public sealed record WindowResult(string Window, string Key, long Start, long End, int Revision, AmountStatsState Stats)

@@ -1,7 +1,7 @@
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 
-namespace PaymentActors.Domain.Analytics;
+namespace PaymentActors.Domain.Windows;
 
 /// <summary>A transaction after its account decided it (durably): the input of the analytics windows.</summary>
 public sealed record DecidedTransaction(

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace PaymentActors.Node.Tests.Harness;
+namespace PaymentActors.Testing;
 
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 

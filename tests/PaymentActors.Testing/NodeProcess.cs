@@ -1,16 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace PaymentActors.Node.Tests.Harness;
+namespace PaymentActors.Testing;
 
-/// <summary>A real <c>paymentactors node</c> process on 127.0.0.1, with its output in a log file.</summary>
+/// <summary>
+/// A real <c>paymentactors node</c> process on 127.0.0.1 on PostgreSQL (the executable built beside the tests or
+/// the benchmark), its output in a log file per start. Can be killed and started again; stopped with SIGTERM (a
+/// graceful leave), killed with its process tree if it does not exit in time, and killed when the calling process
+/// exits or is signalled while it still runs (<see cref="ChildProcesses"/>).
+/// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
-    private static readonly HttpClient PlainHttp = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly HttpClient _http;
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly string _logDirectory;
     private Process? _process;
+    private Cleanup? _cleanup;
     private int _starts;
     private NodeLog? _log;
 
@@ -41,16 +47,8 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <param name="secrets">Mutual TLS and API keys from <c>certs</c>; null: the node runs with an explicit <c>--insecure</c>.</param>
-    /// <param name="index">Which node certificate of <paramref name="secrets"/> this node uses.</param>
-    /// <param name="extraArgs">Flags after the usual ones (a later flag wins: e.g. <c>--db memory</c>).</param>
-    public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory,
-        ClusterSecrets? secrets = null, int index = 0, IReadOnlyList<string>? extraArgs = null)
+    public NodeProcess(string name, int port, int httpPort, IReadOnlyList<string> seeds, string connectionString, string logDirectory)
     {
-        Secrets = secrets;
-        _index = index;
-        _extraArgs = extraArgs ?? [];
-        _http = secrets?.Http(secrets.ReadKey) ?? PlainHttp;
         Name = name;
         Port = port;
         HttpPort = httpPort;
@@ -59,25 +57,35 @@ public sealed class NodeProcess : IAsyncDisposable
         _logDirectory = logDirectory;
     }
 
-    private readonly int _index;
-    private readonly IReadOnlyList<string> _extraArgs;
+    /// <summary>Fast failure detection and downing (<c>cluster-config/test-fast-downing.hocon</c>), as tests want;
+    /// false keeps the production defaults (the benchmark).</summary>
+    public bool FastDowning { get; init; } = true;
 
-    public ClusterSecrets? Secrets { get; }
+    /// <summary>Flags appended to the node's command line (e.g. <c>--config FILE</c>; a later flag wins: <c>--db memory</c>).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>TLS and API key flags and an HTTP client for the node's API; by default an explicit <c>--insecure</c>.</summary>
+    public NodeSecurity Security { get; init; } = NodeSecurity.Insecure;
+
+    private HttpClient HttpClient => Security.Http ?? Http;
+
     public string Name { get; }
     public int Port { get; }
     public int HttpPort { get; }
     public IReadOnlyList<string> Seeds { get; }
     public string ConnectionString { get; }
-    public string Address => $"akka.tcp://payments@127.0.0.1:{Port}";
+    public string Address => AddressOf(Port);
 
     /// <summary>The address as the cluster reports it (akka.ssl.tcp with TLS).</summary>
-    public string ClusterAddress => Secrets is null ? Address : $"akka.ssl.tcp://payments@127.0.0.1:{Port}";
+    public string ClusterAddress => Security.Tls ? $"akka.ssl.tcp://payments@127.0.0.1:{Port}" : Address;
 
-    public string HttpBase => $"{(Secrets is null ? "http" : "https")}://127.0.0.1:{HttpPort}";
-
+    public Uri BaseUri => new($"{HttpBase}/");
+    public string HttpBase => $"{(Security.Tls ? "https" : "http")}://127.0.0.1:{HttpPort}";
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
     public bool IsRunning => _process is { HasExited: false };
     public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
+
+    public static string AddressOf(int port) => $"akka.tcp://payments@127.0.0.1:{port}";
 
     /// <summary>The node's own folder for its JSON Lines outputs (window results, alerts).</summary>
     public string DataDirectory => Path.Combine(_logDirectory, Name + "-data");
@@ -94,24 +102,23 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         foreach (var a in new[]
                  {
-                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Port.ToString(), "--http-port", HttpPort.ToString(),
+                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Invariant(Port), "--http-port", Invariant(HttpPort),
                      "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
-                 })
+                 }.Concat(Security.Arguments).Concat(ExtraArguments))
         {
             info.ArgumentList.Add(a);
         }
 
-        IEnumerable<string> security = Secrets is null ? ["--insecure"] : [.. Secrets.NodeTlsArgs(_index), "--api-keys", Secrets.ApiKeysFile];
-        foreach (var a in security.Concat(_extraArgs))
+        if (FastDowning)
         {
-            info.ArgumentList.Add(a);
+            info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
         }
 
-        // Fast failure detection and downing for tests (production keeps the defaults in cluster-config).
-        info.Environment["PAYMENTS_CONFIG"] = Path.Combine(RepoPaths.Root, "cluster-config", "test-fast-downing.hocon");
         _log?.Dispose();
         var log = _log = new NodeLog(LogFile);
+        _process?.Dispose();
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
+        _cleanup ??= ChildProcesses.Register(Kill);
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         _process.BeginOutputReadLine();
@@ -121,14 +128,21 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>kill -9: no leave, no hand-over; the cluster must detect and down it.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            if (_process is { HasExited: false } p)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
         }
     }
 
-    /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over.</summary>
+    /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over; killed after <paramref name="timeout"/>.</summary>
     public async Task StopGracefullyAsync(TimeSpan timeout)
     {
         if (_process is not { HasExited: false } p)
@@ -136,14 +150,13 @@ public sealed class NodeProcess : IAsyncDisposable
             return;
         }
 
-        using var kill = Process.Start("kill", ["-TERM", p.Id.ToString()]);
-        await kill!.WaitForExitAsync();
-        using var cts = new CancellationTokenSource(timeout);
         try
         {
+            await ProcessRunner.RunAsync("kill", ["-TERM", Invariant(p.Id)], TimeSpan.FromSeconds(10));
+            using var cts = new CancellationTokenSource(timeout);
             await p.WaitForExitAsync(cts.Token);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             Kill();
         }
@@ -153,13 +166,17 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         try
         {
-            return await _http.GetFromJsonAsync<JsonElement>($"{HttpBase}/cluster");
+            return await HttpClient.GetFromJsonAsync<JsonElement>(new Uri(BaseUri, "cluster"));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>GET /metrics: the node's shard allocation and locality counters.</summary>
+    public async Task<JsonElement> MetricsAsync() =>
+        JsonDocument.Parse(await HttpClient.GetStringAsync(new Uri(BaseUri, "metrics"))).RootElement;
 
     /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
     public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)
@@ -220,7 +237,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopGracefullyAsync(TimeSpan.FromSeconds(10));
+        _cleanup?.Forget();
         _process?.Dispose();
         _log?.Dispose();
     }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

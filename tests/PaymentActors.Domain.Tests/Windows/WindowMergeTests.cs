@@ -1,8 +1,8 @@
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Analytics;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 
-namespace PaymentActors.Domain.Tests.Analytics;
+namespace PaymentActors.Domain.Tests.Windows;
 
 public sealed class WindowMergeTests
 {

@@ -1,6 +1,4 @@
-using PaymentActors.Domain.Windows;
-
-namespace PaymentActors.Domain.Analytics;
+namespace PaymentActors.Domain.Windows;
 
 /// <summary>A window the analytics compute, with a stable name used in results and queries.</summary>
 public sealed record NamedWindow(string Name, WindowSpec Spec, long AllowedLatenessMs = 0)
