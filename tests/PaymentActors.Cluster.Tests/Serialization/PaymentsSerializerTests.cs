@@ -57,6 +57,11 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         new PartialsRecorded("s", [new PartialWindowResult("hourly", "k", 0, 1, Stats())], -5, true, 3),
         new SourceRetired("s"),
         new ResultsEmitted([new WindowResult("hourly", "k", 0, 1, 1, Stats(9))]),
+        new PaymentActors.Protocol.Risk.PutRiskRule("{}", "cert:CN=paymentactors-client"),
+        new PaymentActors.Protocol.Risk.DisableRiskRule("velocity", "key:admin"),
+        new PaymentActors.Protocol.Risk.RiskRulesReply(true, null, 7, "{}", 2, 3),
+        new PaymentActors.Protocol.Risk.GetRulesAudit(100),
+        new PaymentActors.Protocol.Risk.RulesAuditReply("{\"author\":\"key:admin\"}\n"),
     };
 
     private static PaymentActors.Domain.Windows.AmountStatsState Stats(params long[] amounts)
