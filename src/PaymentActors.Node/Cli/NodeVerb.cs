@@ -28,6 +28,19 @@ public static class NodeVerb
         var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(config["Rules"])), httpPort, maxIngest, security);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http={HttpScheme(settings)}://{settings.Host}:{httpPort} db={settings.Database} {Describe(settings)}"
                                          + (security.Insecure ? " INSECURE" : $" tls={settings.Tls!.Subject}"));
+        // Read while the services are alive: why Akka stopped, if it stopped on its own (a fault) before the host.
+        Akka.Actor.CoordinatedShutdown.Reason? reason = null;
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            try
+            {
+                reason = Akka.Actor.CoordinatedShutdown.Get(app.Services.GetRequiredService<Akka.Actor.ActorSystem>()).ShutdownReason;
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+            {
+                // no actor system (it never started)
+            }
+        });
         await app.RunAsync();
         if (settings.JoinRefusal.Reason is { } refused)
         {
@@ -36,7 +49,6 @@ public static class NodeVerb
         }
 
         // A node stopped by Akka for a fault (e.g. TlsHandshakeFailureReason: a peer refused our certificate) exits non-zero.
-        var reason = Akka.Actor.CoordinatedShutdown.Get(app.Services.GetRequiredService<Akka.Actor.ActorSystem>()).ShutdownReason;
         if (reason is { ExitCode: not 0 })
         {
             await Console.Error.WriteLineAsync($"node stopped: {reason.GetType().Name} (exit code {reason.ExitCode}); see the log above");
