@@ -16,6 +16,7 @@ public static class Program
         "latency",
         "idle-memory",
         "cluster",
+        "serializer",
     ];
 
     public static async Task<int> Main(string[] args)
@@ -50,6 +51,7 @@ public static class Program
                 "latency" => await LatencyScenario.RunAsync(quick),
                 "idle-memory" => await IdleMemoryScenario.RunAsync(quick),
                 "cluster" => await ClusterScenario.RunAsync(quick),
+                "serializer" => SerializerScenario.Run(quick),
                 _ => null,
             };
             if (result is null)

@@ -160,7 +160,7 @@ public static class LimitsScenario
             writer.Write(prefix + (i % 10_000), NpgsqlDbType.Text);
             writer.Write((long)(i / 10_000 + 1), NpgsqlDbType.Bigint);
             writer.Write((long)i, NpgsqlDbType.Bigint);
-            writer.Write("E2", NpgsqlDbType.Text);
+            writer.Write("E2v2", NpgsqlDbType.Text);
             writer.Write(payload, NpgsqlDbType.Bytea);
         }
 

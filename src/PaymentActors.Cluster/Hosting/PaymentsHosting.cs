@@ -38,10 +38,7 @@ public static class PaymentsHosting
 
     /// <summary>Binds every persisted and remote PaymentActors type to <see cref="PaymentsSerializer"/>.</summary>
     public static AkkaConfigurationBuilder WithPaymentsSerializer(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("payments",
-            [typeof(IPaymentsMessage), typeof(IAccountEvent), typeof(AccountSnapshot), typeof(TransactionOutcome), typeof(AccountView),
-             typeof(ICollectorEvent), typeof(CollectorSnapshot)],
-            system => new PaymentsSerializer(system));
+        builder.WithCustomSerializer("payments", PaymentsSerializer.BoundTypes, system => new PaymentsSerializer(system));
 
     /// <summary>Remoting, clustering, persistence, serializer and the account shard region.</summary>
     public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk) =>

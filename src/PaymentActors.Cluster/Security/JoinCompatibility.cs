@@ -13,11 +13,8 @@ namespace PaymentActors.Cluster.Security;
 /// </summary>
 public sealed record JoinCompatibility(string Journal, string ClusterId, int ShardCount, int SerializerFormat)
 {
-    /// <summary>
-    /// The serializer's wire and journal format version. TODO at merge: the serializer's own exposed constant replaces
-    /// this one (kept here, in one place, until then).
-    /// </summary>
-    public const int CurrentSerializerFormat = 1;
+    /// <summary>The serializer's wire and journal format version: nodes writing another format must not share a journal.</summary>
+    public const int CurrentSerializerFormat = PaymentActors.Protocol.Serialization.PaymentsSerializer.FormatVersion;
 
     public const string RolePrefix = "compat-";
 

@@ -1,12 +1,15 @@
+using System.Runtime.Serialization;
 using Akka.Hosting;
-using Akka.Serialization;
 using PaymentActors.Cluster.Hosting;
 using PaymentActors.Domain.Accounts;
-using PaymentActors.Domain.Windows;
-using PaymentActors.Protocol.Analytics;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
+using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Ingestion;
+using PaymentActors.Protocol.Risk;
 using PaymentActors.Protocol.Serialization;
+using PaymentActors.Protocol.Serialization.Legacy;
 
 namespace PaymentActors.Cluster.Tests.Serialization;
 
@@ -24,72 +27,78 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
 
     private static readonly TransactionRequest Request = new("t-1", "C1", TransactionType.Transfer, 12_345, "USD", "C2", 1_700_000_000_000, 50_000);
 
-    public static TheoryData<object> Messages() => new()
-    {
-        new AccountOpened("C1", "KWD", 1_000, 5_000, 42),
-        new TransactionApproved("t-1", TransactionType.Transfer, 12_345, "C2", 99, 0xDEADBEEFCAFEBABE, true, Rules),
-        new TransactionApproved("t-2", TransactionType.CashIn, 1, null, 99, 1, false, []),
-        new TransactionDeclined("t-3", TransactionType.CashOut, 7, "M1", 5, 2, RejectCode.InsufficientFunds, "amount: too much", []),
-        new TransferCredited("t-1", "C1", 12_345, 99, 12_345),
-        new TransferSettled("t-1"),
-        new TransferReversed("t-1", 12_345, "currency: EUR does not match"),
-        new SubmitTransaction(Request),
-        new SubmitTransaction(Request with { Counterparty = null, OpeningBalanceMinor = null }),
-        new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }], 1L << 40),
-        new OpenAccount("C1", "JPY", 0, 100),
-        new GetAccount("C1"),
-        new CreditTransfer("C2", "t-1", "C1", 12_345, "USD", 99, 20_000),
-        new TransferCreditResult("C1", "t-1", false, "currency: nope"),
-        new TransferCreditResult("C1", "t-1", true, null),
-        new AccountOpenResult("C1", true, null),
-        new WatchTransfers("C1"),
-        new UnwatchTransfers("C1"),
-        new SettlePendingTransfers("C1", -7_000_000_000),
-        new PendingTransfersReport("C1", long.MaxValue, 3),
-        new WindowPartials("akka.tcp://payments@h:1#42", [new PartialWindowResult("hourly", "all/USD", 0, 3_600_000, Stats(5, 100, 70_000))], 99, true, 7),
-        new WindowPartialsAck("s", 7),
-        new RetireWindowSource("s"),
-        new GetWindowResults("hourly", null, 0, 10),
-        new GetWindowResults(null, "type:", 0, 10),
-        new WindowResults([new WindowResult("sliding-6h", "all/EUR", -3_600_000, 18_000_000, 3, Stats(1, 2, 3))]),
-        GetCollectorStatus.Instance,
-        new CollectorStatus(new Dictionary<string, long> { ["a"] = 1, ["b"] = 2 }, ["b"], 1, 3, 4, 5),
-        new PartialsRecorded("s", [new PartialWindowResult("hourly", "k", 0, 1, Stats())], -5, true, 3),
-        new SourceRetired("s"),
-        new ResultsEmitted([new WindowResult("hourly", "k", 0, 1, 1, Stats(9))]),
-        new PaymentActors.Protocol.Risk.PutRiskRule("{}", "cert:CN=paymentactors-client"),
-        new PaymentActors.Protocol.Risk.DisableRiskRule("velocity", "key:admin"),
-        new PaymentActors.Protocol.Risk.RiskRulesReply(true, null, 7, "{}", 2, 3),
-        new PaymentActors.Protocol.Risk.GetRulesAudit(100),
-        new PaymentActors.Protocol.Risk.RulesAuditReply("{\"author\":\"key:admin\"}\n"),
-    };
+    private static readonly Alert SampleAlert = new("t-7", "C1", TransactionType.CashOut, 900_000, "EUR", 1_700_000_000_000, TransactionStatus.Flagged, Rules);
 
-    private static PaymentActors.Domain.Windows.AmountStatsState Stats(params long[] amounts)
+    /// <summary>At least one sample of every type bound to the serializer (a test fails when a bound type has none).</summary>
+    public static TheoryData<object> Messages()
     {
-        var stats = new PaymentActors.Domain.Windows.AmountStats();
-        foreach (var a in amounts)
+        var data = new TheoryData<object>();
+        foreach (var sample in Samples())
         {
-            stats.Add(a);
+            data.Add(sample);
         }
 
-        return stats.ToState();
+        return data;
     }
 
-    [Theory]
-    [MemberData(nameof(Messages))]
-    public void Every_message_and_event_round_trips_through_the_payments_serializer(object message)
+    private static IEnumerable<object> Samples()
     {
-        var serializer = Sys.Serialization.FindSerializerFor(message);
-        Assert.IsType<PaymentsSerializer>(serializer);
-        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        Assert.True(manifest.Length <= 3, "manifests are short and fixed");
-        var bytes = serializer.ToBinary(message);
-        var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
-        Assert.Equal(Canonical(message), Canonical(back));
+        yield return new AccountOpened("C1", "KWD", 1_000, 5_000, 42);
+        yield return new TransactionApproved("t-1", TransactionType.Transfer, 12_345, "C2", 99, 0xDEADBEEFCAFEBABE, true, Rules);
+        yield return new TransactionApproved("t-2", TransactionType.CashIn, 1, null, 99, 1, false, []);
+        yield return new TransactionDeclined("t-3", TransactionType.CashOut, 7, "M1", 5, 2, RejectCode.InsufficientFunds, "amount: too much", []);
+        yield return new TransferCredited("t-1", "C1", 12_345, 99, 12_345);
+        yield return new TransferSettled("t-1");
+        yield return new TransferReversed("t-1", 12_345, "currency: EUR does not match");
+        yield return AccountWithHistory().ToSnapshot();
+        yield return new AccountSnapshot("C0", null, 0, 0, 0, [], [], [], [], [], []);
+        yield return new SubmitTransaction(Request);
+        yield return new SubmitTransaction(Request with { Counterparty = null, OpeningBalanceMinor = null });
+        yield return new SubmitTransaction(Request with { OpeningBalanceMinor = 0, AmountMinor = long.MaxValue, EventTimeMs = -1 });
+        yield return new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }], 1L << 40);
+        yield return new OpenAccount("C1", "JPY", 0, 100);
+        yield return new GetAccount("C1");
+        yield return new CreditTransfer("C2", "t-1", "C1", 12_345, "USD", 99, 20_000);
+        yield return new TransferCreditResult("C1", "t-1", false, "currency: nope");
+        yield return new TransferCreditResult("C1", "t-1", true, null);
+        yield return new TransactionOutcome("t-1", TransactionStatus.Flagged, false, RejectCode.None, null, -5_000, "USD", Rules);
+        yield return new TransactionOutcome("t-2", TransactionStatus.Rejected, false, RejectCode.InvalidField, "amount: must be positive", 0, null, []);
+        yield return new TransactionBatchOutcome("C1", [new TransactionOutcome("t-1", TransactionStatus.Approved, true, RejectCode.None, null, 1, "USD", [])], 77);
+        yield return new AccountOpenResult("C1", true, null);
+        yield return new AccountOpenResult("C1", false, "currency: XXX is unknown");
+        yield return AccountWithHistory().ToView();
+        yield return new AccountView("C9", false, null, 0, 0, 0, 0, []);
+        yield return new WatchTransfers("C1");
+        yield return new UnwatchTransfers("C1");
+        yield return new SettlePendingTransfers("C1", -7_000_000_000);
+        yield return new PendingTransfersReport("C1", long.MaxValue, 3);
+        yield return new WindowPartials("akka.tcp://payments@h:1#42", [new PartialWindowResult("hourly", "all/USD", 0, 3_600_000, Stats(5, 100, 70_000))], 99, true, 7);
+        yield return new WindowPartialsAck("s", 7);
+        yield return new RetireWindowSource("s");
+        yield return new GetWindowResults("hourly", null, 0, 10);
+        yield return new GetWindowResults(null, "type:", long.MinValue, long.MaxValue);
+        yield return new WindowResults([new WindowResult("sliding-6h", "all/EUR", -3_600_000, 18_000_000, 3, Stats(1, 2, 3))]);
+        yield return GetCollectorStatus.Instance;
+        yield return new CollectorStatus(new Dictionary<string, long> { ["a"] = 1, ["b"] = long.MinValue }, ["b"], 1, 3, 4, 5);
+        yield return new PartialsRecorded("s", [new PartialWindowResult("hourly", "k", 0, 1, Stats())], -5, true, 3);
+        yield return new SourceRetired("s");
+        yield return new ResultsEmitted([new WindowResult("hourly", "k", 0, 1, 1, Stats(9))]);
+        yield return CollectorWithHistory().ToSnapshot();
+        yield return new IngestionOffsetCommitted(1_234_567);
+        yield return new RuleSetDocument(3, """{"rules":[]}""");
+        yield return new PutRiskRule("""{"id":"drain","version":4}""");
+        yield return new DisableRiskRule("drain");
+        yield return GetRiskRules.Instance;
+        yield return new RiskRulesReply(true, null, 4, "{}");
+        yield return new RiskRulesReply(false, "version: must be above 4", 4, "{}");
+        yield return new AlertRaised(SampleAlert);
+        yield return new GetAlerts("C1", 0, long.MaxValue, 50);
+        yield return new GetAlerts(null, 0, 10, 1);
+        yield return new AlertsReply([SampleAlert, SampleAlert with { TransactionId = "t-8", Rules = [] }], 2);
+        yield return new AlertsSnapshot([SampleAlert], 1);
     }
 
-    [Fact]
-    public void Outcomes_views_and_snapshots_round_trip()
+    private static AccountState AccountWithHistory()
     {
         var state = new AccountState("C1");
         state.Apply(new AccountOpened("C1", "USD", 0, 100_000, 1));
@@ -101,23 +110,79 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
 
         state.Apply(new TransferCredited("in-1", "C9", 500, 3, 500));
         state.Apply(new TransactionDeclined("t-d", TransactionType.Payment, 1, "M1", 4, 5, RejectCode.RiskDeclined, "risk: x", Rules));
-        object[] objects =
-        [
-            decision.Outcome,
-            new TransactionBatchOutcome("C1", [decision.Outcome, decision.Outcome with { IsDuplicate = true, Rules = Rules }], 77),
-            state.ToView(),
-            state.ToSnapshot(),
-        ];
-        foreach (var o in objects)
+        return state;
+    }
+
+    private static WindowCollectorState CollectorWithHistory()
+    {
+        var state = new WindowCollectorState();
+        state.OnPartial("n1#1", new PartialWindowResult("hourly", "all/USD", 0, 3_600_000, Stats(5, 100, 70_000)));
+        state.OnPartial("n2#1", new PartialWindowResult("hourly", "all/USD", 0, 3_600_000, Stats(1)));
+        state.OnPartial("n1#1", new PartialWindowResult("hourly", "all/USD", 3_600_000, 7_200_000, Stats(3)));
+        state.OnWatermark("n1#1", 4_000_000);
+        state.OnWatermark("n2#1", 3_700_000, idle: true);
+        state.OnSequence("n1#1", 3);
+        state.Retire("n3#1");
+        foreach (var due in state.DueResults())
         {
-            var serializer = Sys.Serialization.FindSerializerFor(o);
-            Assert.IsType<PaymentsSerializer>(serializer);
-            var back = Sys.Serialization.Deserialize(serializer.ToBinary(o), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, o));
-            Assert.Equal(Canonical(o), Canonical(back));
+            state.MarkEmitted(due);
         }
 
-        var snapshot = (AccountSnapshot)Sys.Serialization.Deserialize(
-            Sys.Serialization.FindSerializerFor(state.ToSnapshot()).ToBinary(state.ToSnapshot()), PaymentsSerializer.Id, "S1");
+        return state;
+    }
+
+    private static AmountStatsState Stats(params long[] amounts)
+    {
+        var stats = new AmountStats();
+        foreach (var a in amounts)
+        {
+            stats.Add(a);
+        }
+
+        return stats.ToState();
+    }
+
+    [Fact]
+    public void Every_type_bound_to_the_serializer_has_a_round_trip_sample()
+    {
+        var assemblies = new[] { typeof(PaymentsSerializer).Assembly, typeof(AccountState).Assembly, typeof(PaymentsHosting).Assembly };
+        var bound = assemblies.SelectMany(a => a.GetTypes())
+            .Where(t => t is { IsAbstract: false, IsInterface: false } && PaymentsSerializer.BoundTypes.Any(b => b.IsAssignableFrom(t)))
+            .ToHashSet();
+        var sampled = Samples().Select(s => s.GetType()).ToHashSet();
+        var missing = bound.Except(sampled).Select(t => t.FullName).Order().ToList();
+        Assert.True(missing.Count == 0, "no round-trip sample for: " + string.Join(", ", missing));
+        Assert.NotEmpty(bound);
+    }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Every_message_event_and_snapshot_round_trips_in_format_2(object message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<PaymentsSerializer>(serializer);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        Assert.True(manifest.Length <= 5 && manifest.EndsWith("v2", StringComparison.Ordinal), $"'{manifest}' is a short format-2 manifest");
+        var back = Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
+        Assert.Equal(Canonical(message), Canonical(back));
+    }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Every_format_1_payload_still_reads_under_its_old_manifest(object message)
+    {
+        var manifest = FormatOneWriter.Manifest(message);
+        Assert.False(manifest.EndsWith("v2", StringComparison.Ordinal));
+        var back = Sys.Serialization.Deserialize(FormatOneWriter.ToBinary(message), PaymentsSerializer.Id, manifest);
+        Assert.Equal(Canonical(message), Canonical(back));
+    }
+
+    [Fact]
+    public void A_snapshot_restores_the_account()
+    {
+        var state = AccountWithHistory();
+        var serializer = Sys.Serialization.FindSerializerFor(state.ToSnapshot());
+        var snapshot = (AccountSnapshot)Sys.Serialization.Deserialize(serializer.ToBinary(state.ToSnapshot()), PaymentsSerializer.Id, "S1v2");
         var restored = AccountState.FromSnapshot(snapshot);
         Assert.Equal(state.BalanceMinor, restored.BalanceMinor);
         Assert.Single(restored.Outbox);
@@ -125,13 +190,33 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Truncated_payload_fails_with_a_clear_error()
+    public void Manifests_are_unique_and_formats_are_told_apart_by_manifest()
     {
-        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(AccountOpened));
+        var serializer = new PaymentsSerializer(null!);
+        var samples = Samples().DistinctBy(s => s.GetType()).ToList();
+        var format2 = samples.Select(serializer.Manifest).ToList();
+        var format1 = samples.Select(FormatOneWriter.Manifest).ToList();
+        Assert.Equal(format2.Count, format2.Distinct().Count());
+        Assert.Equal(format1.Count, format1.Distinct().Count());
+        Assert.Empty(format1.Intersect(format2));
+        Assert.All(format1, m => Assert.True(FormatOneReader.IsFormatOne(m), m));
+    }
+
+    [Fact]
+    public void A_damaged_payload_or_unknown_manifest_fails_with_a_clear_error()
+    {
+        var serializer = (Akka.Serialization.SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(AccountOpened));
         var bytes = serializer.ToBinary(new AccountOpened("C1", "USD", 0, 0, 0));
-        var error = Assert.ThrowsAny<Exception>(() => serializer.FromBinary(bytes[..5], "E1"));
-        Assert.Contains("truncated", error.Message);
-        Assert.Contains("manifest", Assert.ThrowsAny<Exception>(() => serializer.FromBinary(bytes, "ZZ")).Message);
+        var error = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..5], "E1v2"));
+        Assert.Contains("AccountOpened", error.Message);
+        Assert.Contains("truncated", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..5], "E1")).Message);
+        Assert.Contains("manifest", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "ZZ")).Message);
+
+        // A type value no version of the domain knows (a newer node's, or damage) names the field.
+        var unknownType = new Protocol.Serialization.Proto.TransactionApproved { TransactionId = "t", Type = (Protocol.Serialization.Proto.TransactionType)42 };
+        Assert.StartsWith("type:", Assert.Throws<SerializationException>(() => serializer.FromBinary(Google.Protobuf.MessageExtensions.ToByteArray(unknownType), "E2v2")).Message);
+        var noRequest = new Protocol.Serialization.Proto.SubmitTransaction();
+        Assert.StartsWith("request:", Assert.Throws<SerializationException>(() => serializer.FromBinary(Google.Protobuf.MessageExtensions.ToByteArray(noRequest), "C1v2")).Message);
     }
 
     [Fact]
