@@ -62,6 +62,7 @@ public static class Program
         ClientVerbs.Rules(),
         ClientVerbs.Status(),
         ReplayWindowsVerb.Command(),
+        Security.CertsVerb.Command(),
     };
 
     /// <summary>The innermost message of an unexpected failure, on one line.</summary>

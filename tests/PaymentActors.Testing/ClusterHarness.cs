@@ -5,27 +5,31 @@ public sealed class ClusterHarness : IAsyncDisposable
 {
     private readonly List<NodeProcess> _nodes = [];
 
-    private ClusterHarness(string connectionString, string logDirectory)
+    private ClusterHarness(string connectionString, string logDirectory, Func<int, NodeSecurity>? security)
     {
+        _security = security ?? (_ => NodeSecurity.Insecure);
         ConnectionString = connectionString;
         LogDirectory = logDirectory;
     }
 
+    /// <summary>Certificates and keys of a secured cluster; null: every node runs with --insecure.</summary>
+    private readonly Func<int, NodeSecurity> _security;
     public string ConnectionString { get; }
     public string LogDirectory { get; }
     public IReadOnlyList<NodeProcess> Nodes => _nodes;
     public IReadOnlyList<string> Seeds => _nodes.Take(3).Select(n => n.Address).ToList();
 
-    public static async Task<ClusterHarness> StartAsync(PostgresServer postgres, string name, int nodeCount)
+    /// <param name="security">Node i's TLS and API key settings; null: every node runs with an explicit --insecure.</param>
+    public static async Task<ClusterHarness> StartAsync(PostgresServer postgres, string name, int nodeCount, Func<int, NodeSecurity>? security = null)
     {
         var connection = await postgres.CreateDatabaseAsync(name);
-        var harness = new ClusterHarness(connection, Path.Combine(Path.GetTempPath(), "pa-cluster-logs", name));
+        var harness = new ClusterHarness(connection, Path.Combine(Path.GetTempPath(), "pa-cluster-logs", name), security);
         // Ports up front, so every node knows every seed.
         var ports = Enumerable.Range(0, Math.Max(nodeCount, 3)).Select(_ => (Akka: Ports.FreeTcpPort(), Http: Ports.FreeTcpPort())).ToList();
         var seeds = ports.Take(nodeCount).Select(p => $"akka.tcp://payments@127.0.0.1:{p.Akka}").ToList();
         for (var i = 0; i < nodeCount; i++)
         {
-            harness._nodes.Add(new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, harness.LogDirectory));
+            harness._nodes.Add(new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, harness.LogDirectory) { Security = harness._security(i) });
         }
 
         foreach (var node in harness._nodes)
@@ -44,7 +48,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Adds a node that joins the running cluster through the existing seeds.</summary>
     public async Task<NodeProcess> AddNodeAsync()
     {
-        var node = new NodeProcess($"node{_nodes.Count}", Ports.FreeTcpPort(), Ports.FreeTcpPort(), Seeds, ConnectionString, LogDirectory);
+        var node = new NodeProcess($"node{_nodes.Count}", Ports.FreeTcpPort(), Ports.FreeTcpPort(), Seeds, ConnectionString, LogDirectory) { Security = _security(_nodes.Count) };
         _nodes.Add(node);
         node.Start();
         await node.WaitForUpMembersAsync(_nodes.Count(n => n.IsRunning), TimeSpan.FromSeconds(90));

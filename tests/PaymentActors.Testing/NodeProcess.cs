@@ -61,8 +61,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// false keeps the production defaults (the benchmark).</summary>
     public bool FastDowning { get; init; } = true;
 
-    /// <summary>Flags appended to the node's command line (e.g. <c>--config FILE</c>).</summary>
+    /// <summary>Flags appended to the node's command line (e.g. <c>--config FILE</c>; a later flag wins: <c>--db memory</c>).</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>TLS and API key flags and an HTTP client for the node's API; by default an explicit <c>--insecure</c>.</summary>
+    public NodeSecurity Security { get; init; } = NodeSecurity.Insecure;
+
+    private HttpClient HttpClient => Security.Http ?? Http;
 
     public string Name { get; }
     public int Port { get; }
@@ -70,7 +75,13 @@ public sealed class NodeProcess : IAsyncDisposable
     public IReadOnlyList<string> Seeds { get; }
     public string ConnectionString { get; }
     public string Address => AddressOf(Port);
-    public Uri BaseUri => new($"http://127.0.0.1:{HttpPort}/");
+
+    /// <summary>The address as the cluster reports it (akka.ssl.tcp with TLS).</summary>
+    public string ClusterAddress => Security.Tls ? $"akka.ssl.tcp://payments@127.0.0.1:{Port}" : Address;
+
+    public Uri BaseUri => new($"{HttpBase}/");
+    public string HttpBase => $"{(Security.Tls ? "https" : "http")}://127.0.0.1:{HttpPort}";
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
     public bool IsRunning => _process is { HasExited: false };
     public string LogFile => Path.Combine(_logDirectory, $"{Name}-{_starts}.log");
 
@@ -93,7 +104,7 @@ public sealed class NodeProcess : IAsyncDisposable
                  {
                      "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Invariant(Port), "--http-port", Invariant(HttpPort),
                      "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
-                 }.Concat(ExtraArguments))
+                 }.Concat(Security.Arguments).Concat(ExtraArguments))
         {
             info.ArgumentList.Add(a);
         }
@@ -155,7 +166,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         try
         {
-            return await Http.GetFromJsonAsync<JsonElement>(new Uri(BaseUri, "cluster"));
+            return await HttpClient.GetFromJsonAsync<JsonElement>(new Uri(BaseUri, "cluster"));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {
@@ -165,7 +176,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>GET /metrics: the node's shard allocation and locality counters.</summary>
     public async Task<JsonElement> MetricsAsync() =>
-        JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseUri, "cluster/shards"))).RootElement;
+        JsonDocument.Parse(await HttpClient.GetStringAsync(new Uri(BaseUri, "cluster/shards"))).RootElement;
 
     /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
     public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)
@@ -195,6 +206,32 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"node {Name} did not see {upCount} Up members within {timeout}; last state: {last}; log: {LogFile}");
+    }
+
+    /// <summary>Waits for the process to exit on its own; its exit code, or null if it still runs at the deadline.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_process is null)
+        {
+            return null;
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public string ReadLog()
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     public async ValueTask DisposeAsync()

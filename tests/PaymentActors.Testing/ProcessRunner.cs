@@ -7,12 +7,17 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 
 public static class ProcessRunner
 {
-    /// <summary>Runs the <c>paymentactors</c> executable built beside the tests.</summary>
+    /// <summary>Runs the <c>paymentactors</c> executable built beside the tests, against an insecure cluster (<c>PAYMENTS_INSECURE=true</c>).</summary>
     public static Task<ProcessResult> Cli(params string[] args) =>
+        RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1), environment: new Dictionary<string, string> { ["PAYMENTS_INSECURE"] = "true" });
+
+    /// <summary>Runs the executable with exactly the flags given (no security defaults).</summary>
+    public static Task<ProcessResult> CliAsIs(params string[] args) =>
         RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1));
 
     /// <summary>Runs a command to completion (bounded by <paramref name="timeout"/>) and captures its output.</summary>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -24,6 +29,11 @@ public static class ProcessRunner
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");

@@ -5,6 +5,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Pattern;
 using Akka.Persistence.Hosting;
@@ -15,6 +16,7 @@ using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Risk;
+using PaymentActors.Cluster.Security;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
@@ -49,14 +51,17 @@ public static class PaymentsHosting
     /// <summary>As above, with the node's window stage handed in (hosts register it for their ingestion pipelines).</summary>
     public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk, NodeWindows nodeWindows)
     {
+        var compatibility = JoinCompatibility.Of(settings, ClusterIdentity.ReadOrCreate(settings));
+        var seeds = settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToList();
         builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
             .WithPaymentsSerializer()
-            .WithRemoting(new RemoteOptions { HostName = settings.Host, Port = settings.Port })
+            .WithRemoting(Remote(settings.Host, settings.Port, settings.Tls))
             .WithClustering(new ClusterOptions
             {
-                Roles = settings.Roles.Append(NodeRole).Distinct().ToArray(),
-                SeedNodes = settings.Seeds.Count > 0 ? settings.Seeds.ToArray() : null,
+                Roles = settings.Roles.Append(NodeRole).Append(compatibility.Role).Distinct().ToArray(),
+                // Seeds are joined by hand after the compatibility handshake (JoinGateActor), never automatically.
+                SeedNodes = null,
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithPaymentsPersistence(settings)
@@ -99,17 +104,24 @@ public static class PaymentsHosting
                 "alert-collector",
                 (_, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings)), "alert-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
-            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk), "risk-rules"), new ClusterSingletonOptions { Role = NodeRole })
+            .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk, new RulesAuditLog(SqlConnectionFactory(settings),
+                settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null)), "risk-rules"),
+                new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
             {
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
                 system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
             });
 
+        builder.AddStartup((system, _) => system.ActorOf(JoinGateActor.Props(compatibility), JoinGateActor.Name));
         if (settings.Seeds.Count == 0)
         {
             // No seeds: a single node that forms its own cluster (works with port 0 too).
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        }
+        else
+        {
+            builder.AddStartup((system, _) => JoinAfterHandshakeAsync(system, seeds, compatibility, settings.JoinRefusal).Ignore());
         }
 
         if (!string.IsNullOrWhiteSpace(settings.ExtraHocon))
@@ -139,7 +151,8 @@ public static class PaymentsHosting
     /// counts for split-brain decisions) and reaches the accounts through a shard region proxy. Chosen over
     /// ClusterClient because it talks to the entities directly with the same messages, with no receptionist hop.
     /// </summary>
-    public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts, int shardCount = AccountMessageExtractor.DefaultShardCount)
+    public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts,
+        int shardCount = AccountMessageExtractor.DefaultShardCount, ClusterTls? tls = null)
     {
         if (contacts.Count == 0)
         {
@@ -149,17 +162,50 @@ public static class PaymentsHosting
         return builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
             .WithPaymentsSerializer()
-            .WithRemoting(new RemoteOptions { HostName = host, Port = port })
+            .WithRemoting(Remote(host, port, tls))
             .WithClustering(new ClusterOptions
             {
                 Roles = [ClientRole],
-                SeedNodes = contacts.ToArray(),
+                SeedNodes = contacts.Select(c => ClusterTls.NormaliseAddress(c, tls is not null)).ToArray(),
                 SplitBrainResolver = new KeepMajorityOption { Role = NodeRole },
             })
             .WithShardRegionProxy<AccountRegion>(AccountTypeName, NodeRole, new AccountMessageExtractor(shardCount))
             .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<AlertCollector>("alert-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
+    }
+
+    /// <summary>Asks the seeds' join gates first; joins only when compatible (or when no seed answers: the first node).</summary>
+    private static async Task JoinAfterHandshakeAsync(Akka.Actor.ActorSystem system, IReadOnlyList<string> seeds, JoinCompatibility compatibility, JoinRefusal refusal)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        string? refused;
+        try
+        {
+            refused = await JoinGateActor.CheckSeedsAsync(system, seeds, cluster.SelfAddress.ToString(), compatibility, TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e)
+        {
+            refused = "the compatibility handshake failed: " + e.Message;
+        }
+
+        if (refused is null)
+        {
+            cluster.JoinSeedNodes(seeds.Select(Akka.Actor.Address.Parse));
+            return;
+        }
+
+        refusal.Refuse(refused);
+        system.Log.Error("Join refused: {0}. This node ({1}) does not join and stops.", refused, compatibility.Describe());
+        await Console.Error.WriteLineAsync($"error: join refused: {refused}");
+        await Akka.Actor.CoordinatedShutdown.Get(system).Run(JoinRefusedReason.Instance);
+    }
+
+    /// <summary>Remoting on host:port, with mutual TLS when <paramref name="tls"/> is given.</summary>
+    private static RemoteOptions Remote(string host, int port, ClusterTls? tls)
+    {
+        var options = new RemoteOptions { HostName = host, Port = port };
+        return tls is null ? options : tls.Apply(options);
     }
 
     /// <summary>Alert outputs: JSON Lines in the data directory and a table in the journal's database.</summary>

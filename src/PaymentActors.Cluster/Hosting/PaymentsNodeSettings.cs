@@ -61,7 +61,13 @@ public sealed record PaymentsNodeSettings
     /// <summary>Extra HOCON (highest priority), e.g. from <c>--config FILE</c>.</summary>
     public string? ExtraHocon { get; init; }
 
-    public string SelfAddress => $"akka.tcp://{SystemName}@{Host}:{Port}";
+    /// <summary>Mutual TLS on remoting (null: plain TCP, only with an explicit --insecure or in the loopback-only demo).</summary>
+    public Security.ClusterTls? Tls { get; init; }
+
+    /// <summary>Filled in when the join handshake finds this node incompatible with its seeds' cluster (the host exits non-zero).</summary>
+    public Security.JoinRefusal JoinRefusal { get; init; } = new();
+
+    public string SelfAddress => $"{Security.ClusterTls.Scheme(Tls is not null)}://{SystemName}@{Host}:{Port}";
 
     public string EffectiveConnectionString => ConnectionString ?? Database switch
     {

@@ -104,17 +104,26 @@ public sealed class AlertCollectorActor : ReceivePersistentActor, IWithTimers
         Command<RetryBatch>(r => Write(r.Batch));
         Command<GetAlerts>(q =>
         {
+            // Total is the number of alerts matching the query (the account and time range), not the number ever
+            // recorded: "/alerts?account=A" for an account without alerts answers 0. Unfiltered, it is every alert
+            // recorded, including those older than the retained window.
             var result = new List<Alert>();
-            for (var node = _alerts.Last; node is not null && result.Count < Math.Max(1, q.Limit); node = node.Previous)
+            long matching = 0;
+            for (var node = _alerts.Last; node is not null; node = node.Previous)
             {
                 var a = node.Value;
                 if ((q.AccountId is null || a.AccountId == q.AccountId) && a.EventTimeMs >= q.FromMs && a.EventTimeMs < q.ToMs)
                 {
-                    result.Add(a);
+                    matching++;
+                    if (result.Count < Math.Max(1, q.Limit))
+                    {
+                        result.Add(a);
+                    }
                 }
             }
 
-            Sender.Tell(new AlertsReply(result, _total));
+            var unfiltered = q.AccountId is null && q.FromMs == long.MinValue && q.ToMs == long.MaxValue;
+            Sender.Tell(new AlertsReply(result, unfiltered ? _total : matching));
         });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Alert collector snapshot failed; events remain the source of truth"));

@@ -9,11 +9,16 @@ public sealed class RiskClient(IActorRef rulesAdmin, IActorRef alertCollector, T
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(20);
 
     /// <summary>Adds or changes a rule (JSON, docs/RISK.md); refused with the reason when malformed or not newer.</summary>
-    public Task<RiskRulesReply> PutRuleAsync(string ruleJson, CancellationToken cancellationToken = default) =>
-        rulesAdmin.Ask<RiskRulesReply>(new PutRiskRule(ruleJson), _timeout, cancellationToken);
+    /// <param name="author">Recorded in the audit log: a certificate subject or an API key name.</param>
+    public Task<RiskRulesReply> PutRuleAsync(string ruleJson, string author = "unknown", CancellationToken cancellationToken = default) =>
+        rulesAdmin.Ask<RiskRulesReply>(new PutRiskRule(ruleJson, author), _timeout, cancellationToken);
 
-    public Task<RiskRulesReply> DisableRuleAsync(string ruleId, CancellationToken cancellationToken = default) =>
-        rulesAdmin.Ask<RiskRulesReply>(new DisableRiskRule(ruleId), _timeout, cancellationToken);
+    public Task<RiskRulesReply> DisableRuleAsync(string ruleId, string author = "unknown", CancellationToken cancellationToken = default) =>
+        rulesAdmin.Ask<RiskRulesReply>(new DisableRiskRule(ruleId, author), _timeout, cancellationToken);
+
+    /// <summary>The newest rule changes (JSON Lines, oldest first).</summary>
+    public Task<RulesAuditReply> GetAuditAsync(int limit = 100, CancellationToken cancellationToken = default) =>
+        rulesAdmin.Ask<RulesAuditReply>(new GetRulesAudit(limit), _timeout, cancellationToken);
 
     public Task<RiskRulesReply> GetRulesAsync(CancellationToken cancellationToken = default) =>
         rulesAdmin.Ask<RiskRulesReply>(GetRiskRules.Instance, _timeout, cancellationToken);

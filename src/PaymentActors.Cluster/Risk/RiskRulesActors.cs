@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using PaymentActors.Domain.Risk;
@@ -25,8 +26,12 @@ public sealed class RiskRulesSubscriber : ReceiveActor
 
     public static Props Props(RiskRulesHolder holder) => Akka.Actor.Props.Create(() => new RiskRulesSubscriber(holder));
 
+    /// <summary>Asked by the rules singleton after a change (a plain string over mutually authenticated remoting).</summary>
+    public const string VersionQuery = "risk-rules-version?";
+
     public RiskRulesSubscriber(RiskRulesHolder holder)
     {
+        Receive<string>(q => q == VersionQuery, _ => Sender.Tell((holder.Current as RuleSet)?.Version ?? 0L));
         Receive<Changed>(changed =>
         {
             var document = changed.Get(RiskRulesReplication.Key).Value;
@@ -61,12 +66,27 @@ public sealed class RiskRulesAdminActor : ReceiveActor
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     private readonly RiskRulesHolder _holder;
+    private readonly RulesAuditLog _audit;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(RiskRulesHolder holder) => Akka.Actor.Props.Create(() => new RiskRulesAdminActor(holder));
+    public static Props Props(RiskRulesHolder holder, RulesAuditLog? audit = null) =>
+        Akka.Actor.Props.Create(() => new RiskRulesAdminActor(holder, audit ?? new RulesAuditLog(null, false, null)));
 
-    public RiskRulesAdminActor(RiskRulesHolder holder)
+    public RiskRulesAdminActor(RiskRulesHolder holder, RulesAuditLog audit)
     {
         _holder = holder;
+        _audit = audit;
+        Receive<GetRulesAudit>(q =>
+        {
+            try
+            {
+                Sender.Tell(new RulesAuditReply(string.Concat(_audit.Read(q.Limit).Select(e => e.ToJson() + "\n"))));
+            }
+            catch (Exception e)
+            {
+                Sender.Tell(new Status.Failure(e));
+            }
+        });
         ReceiveAsync<PutRiskRule>(async put =>
         {
             var sender = Sender;
@@ -76,10 +96,11 @@ public sealed class RiskRulesAdminActor : ReceiveActor
                 return;
             }
 
-            await ChangeAsync(sender, current => current.With(rule!, out var e) is var next && e is null ? (next, null) : (current, e));
+            await ChangeAsync(sender, put.Author, "put", rule!.Id, current => current.With(rule!, out var e) is var next && e is null ? (next, null) : (current, e));
         });
         ReceiveAsync<DisableRiskRule>(async disable =>
-            await ChangeAsync(Sender, current => current.Disable(disable.RuleId, out var e) is var next && e is null ? (next, null) : (current, e)));
+            await ChangeAsync(Sender, disable.Author, "disable", disable.RuleId,
+                current => current.Disable(disable.RuleId, out var e) is var next && e is null ? (next, null) : (current, e)));
         ReceiveAsync<GetRiskRules>(async _ =>
         {
             var sender = Sender;
@@ -104,7 +125,7 @@ public sealed class RiskRulesAdminActor : ReceiveActor
         return _holder.Current as RuleSet ?? RuleSet.Default;
     }
 
-    private async Task ChangeAsync(IActorRef sender, Func<RuleSet, (RuleSet Next, string? Error)> change)
+    private async Task ChangeAsync(IActorRef sender, string author, string action, string ruleId, Func<RuleSet, (RuleSet Next, string? Error)> change)
     {
         var current = await CurrentAsync();
         var (next, error) = change(current);
@@ -120,8 +141,57 @@ public sealed class RiskRulesAdminActor : ReceiveActor
         var update = await replicator.Ask<IUpdateResponse>(Dsl.Update(RiskRulesReplication.Key,
             new LWWRegister<RuleSetDocument>(self, document), new WriteMajority(Timeout),
             register => register.WithValue(self, document)), Timeout + Timeout);
-        sender.Tell(update.IsSuccessful
-            ? new RiskRulesReply(true, null, next.Version, document.Json)
-            : new RiskRulesReply(false, "rules: the change did not reach a majority of nodes in time; retry", current.Version, current.ToJson()));
+        // A write that timed out waiting for a majority is still applied locally and spreads by gossip: it took effect.
+        // Only a failed modification or store leaves the rule set as it was.
+        if (!update.IsSuccessful && update is not UpdateTimeout)
+        {
+            sender.Tell(new RiskRulesReply(false, $"rules: not applied: {update.GetType().Name}", current.Version, current.ToJson()));
+            return;
+        }
+
+        var (appliedOn, nodes) = await CountAppliedAsync(next.Version);
+        var entry = new RuleAuditEntry(DateTimeOffset.UtcNow, author, action, ruleId, current.Version, next.Version, appliedOn, nodes);
+        try
+        {
+            _audit.Append(entry);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Rules audit: could not record {0}", entry.ToJson());
+        }
+
+        _log.Info("Rules audit: {0}", entry.ToJson());
+        sender.Tell(new RiskRulesReply(true, null, next.Version, document.Json, appliedOn, nodes));
+    }
+
+    /// <summary>Asks every Up node's subscriber for the version in force, until all have <paramref name="version"/> or 5 s pass.</summary>
+    private async Task<(int AppliedOn, int Nodes)> CountAppliedAsync(long version)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var members = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("payments")).ToList();
+            var versions = await Task.WhenAll(members.Select(async m =>
+            {
+                try
+                {
+                    // A lookup by path: the subscriber is a plain per-node actor, not in the registry of the remote node.
+                    return await Context.System.ActorSelection(new RootActorPath(m.Address) / "user" / "risk-rules-subscriber")
+                        .Ask<long>(RiskRulesSubscriber.VersionQuery, TimeSpan.FromSeconds(2));
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                {
+                    return -1L;
+                }
+            }));
+            var applied = versions.Count(v => v >= version);
+            if (applied == members.Count || DateTime.UtcNow >= deadline)
+            {
+                return (applied, members.Count);
+            }
+
+            await Task.Delay(200);
+        }
     }
 }

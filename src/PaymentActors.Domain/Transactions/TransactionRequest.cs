@@ -22,7 +22,7 @@ public sealed record TransactionRequest(
     long EventTimeMs,
     long? OpeningBalanceMinor = null)
 {
-    public const int MaxIdLength = 64;
+    public const int MaxIdLength = Identifiers.Identifier.MaxLength;
 
     /// <summary>
     /// Stable 64-bit fingerprint of the body (everything but the event time and opening hint), so that a
@@ -34,32 +34,8 @@ public sealed record TransactionRequest(
 /// <summary>Field-level validation of a request; every error names the field and the rule.</summary>
 public static class TransactionValidation
 {
-    public static bool TryValidateId(string? id, string field, out string error)
-    {
-        if (string.IsNullOrWhiteSpace(id))
-        {
-            error = $"{field}: must not be empty";
-            return false;
-        }
-
-        if (id.Length > TransactionRequest.MaxIdLength)
-        {
-            error = $"{field}: longer than {TransactionRequest.MaxIdLength} characters";
-            return false;
-        }
-
-        foreach (var ch in id)
-        {
-            if (char.IsControl(ch))
-            {
-                error = $"{field}: contains a control character";
-                return false;
-            }
-        }
-
-        error = "";
-        return true;
-    }
+    /// <summary>The id grammar of <see cref="Identifiers.Identifier"/>: printable, NFC, no control or format characters, at most 64.</summary>
+    public static bool TryValidateId(string? id, string field, out string error) => Identifiers.Identifier.TryValidate(id, field, out error);
 
     /// <summary>Validates everything that does not depend on the account's state.</summary>
     public static RejectReason? Validate(TransactionRequest r, out Currency currency)
@@ -107,9 +83,9 @@ public static class TransactionValidation
                 return new RejectReason(RejectCode.InvalidField, "counterparty: payer and payee must differ");
             }
         }
-        else if (r.Counterparty is not null && r.Counterparty.Length > TransactionRequest.MaxIdLength)
+        else if (!string.IsNullOrEmpty(r.Counterparty) && !TryValidateId(r.Counterparty, "counterparty", out e))
         {
-            return new RejectReason(RejectCode.InvalidField, $"counterparty: longer than {TransactionRequest.MaxIdLength} characters");
+            return new RejectReason(RejectCode.InvalidField, e);
         }
 
         return null;

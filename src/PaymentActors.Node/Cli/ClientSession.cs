@@ -15,8 +15,9 @@ public sealed class ClientSession : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ClientSession(IHost host, ActorSystem system, IActorRef region)
+    private ClientSession(IHost host, ActorSystem system, IActorRef region, string author)
     {
+        Author = author;
         _host = host;
         Registry = host.Services.GetRequiredService<ActorRegistry>();
         System = system;
@@ -29,13 +30,17 @@ public sealed class ClientSession : IAsyncDisposable
     public IActorRef Region { get; }
     public PaymentsClient Client { get; }
 
+    /// <summary>Who this client is, for audit logs: its certificate's subject (or "insecure-client").</summary>
+    public string Author { get; }
+
     public static async Task<ClientSession> ConnectAsync(ClientOptions options)
     {
         var contacts = options.Contacts;
+        var security = options.Security ?? throw new InvalidOperationException("client options without security settings");
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(s => s.AddSingleton<IHostLifetime, NoSignalLifetime>().AddAkka(PaymentsNodeSettings.DefaultSystemName, (b, _) => b
-                .WithPaymentsClient(options.Host, 0, contacts)
+                .WithPaymentsClient(options.Host, 0, contacts, tls: security.Tls)
                 .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
             .Build();
         await host.StartAsync();
@@ -45,11 +50,13 @@ public sealed class ClientSession : IAsyncDisposable
         if (await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(20))) != joined.Task)
         {
             await host.StopAsync();
-            throw CliException.Failure($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s");
+            throw CliException.Failure($"--contact: could not join the cluster through {string.Join(", ", contacts)} within 20 s" + (security.Tls is null
+                ? " (without TLS: a secured cluster refuses plain connections; give --tls-cert/--tls-key/--tls-ca)"
+                : $" (with the certificate '{security.Tls.Subject}': the nodes refuse it if it is not from their CA; see their logs)"));
         }
 
         var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<AccountRegion>();
-        return new ClientSession(host, system, region);
+        return new ClientSession(host, system, region, security.Tls is { } tls ? "cert:" + tls.Subject : "insecure-client");
     }
 
     public async ValueTask DisposeAsync()

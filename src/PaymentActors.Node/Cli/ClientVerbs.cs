@@ -6,6 +6,7 @@ using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Node.Hosting;
+using PaymentActors.Node.Security;
 
 namespace PaymentActors.Node.Cli;
 
@@ -14,8 +15,13 @@ public static class ClientVerbs
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    private static ClientOptions Bind(ParseResult parse, List<SettingOption> settings) =>
-        NodeSettingsBinder.BindOptions(NodeSettingsBinder.BuildConfiguration(parse, settings), new ClientOptionsValidator());
+    private static ClientOptions Bind(ParseResult parse, List<SettingOption> settings)
+    {
+        var configuration = NodeSettingsBinder.BuildConfiguration(parse, settings);
+        var options = NodeSettingsBinder.BindOptions(configuration, new ClientOptionsValidator());
+        options.Security = SecuritySettings.ForClient(configuration);
+        return options;
+    }
 
     public static Command Submit()
     {
@@ -93,9 +99,13 @@ public static class ClientVerbs
         disable.Arguments.Add(ruleId);
         var disableSettings = SettingGroups.Client(disable);
         disable.SetAction(parse => RulesAsync(Bind(parse, disableSettings), "disable", parse.GetValue(ruleId)));
+        var audit = new Command("audit", "every rule change: who, when, the rule, versions before and after, nodes reached (JSON Lines)");
+        var auditSettings = SettingGroups.Client(audit);
+        audit.SetAction(parse => RulesAsync(Bind(parse, auditSettings), "audit", null));
         command.Subcommands.Add(list);
         command.Subcommands.Add(put);
         command.Subcommands.Add(disable);
+        command.Subcommands.Add(audit);
         return command;
     }
 
@@ -208,15 +218,28 @@ public static class ClientVerbs
 
         await using var session = await ClientSession.ConnectAsync(client);
         var risk = await RiskClientAsync(session);
+        if (verb == "audit")
+        {
+            Console.Write((await risk.GetAuditAsync()).JsonLines);
+            return 0;
+        }
+
+        var author = session.Author;
         var reply = verb switch
         {
             "list" => await risk.GetRulesAsync(),
-            "put" => await risk.PutRuleAsync(ruleJson!),
-            _ => await risk.DisableRuleAsync(argument!),
+            "put" => await risk.PutRuleAsync(ruleJson!, author),
+            _ => await risk.DisableRuleAsync(argument!, author),
         };
         if (!reply.Succeeded)
         {
             throw new CliException($"{(verb == "put" ? "RULE" : "RULE_ID")}: {reply.Error}");
+        }
+
+        if (verb != "list")
+        {
+            await Console.Error.WriteLineAsync($"applied: rule set v{reply.Version} in force on {reply.AppliedOn} of {reply.Nodes} nodes"
+                + (reply.AppliedOn < reply.Nodes ? "; the others receive it by replication" : ""));
         }
 
         Console.WriteLine(reply.Json);

@@ -42,12 +42,14 @@ public static class IngestVerb
         command.Options.Add(file);
         command.Options.Add(format);
         command.Options.Add(http);
+        var settings = SettingGroups.HttpClient(command);
         // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!, ShutdownSignals.Stopping));
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!,
+            NodeSettingsBinder.BuildConfiguration(parse, settings), ShutdownSignals.Stopping));
         return command;
     }
 
-    private static async Task<int> RunAsync(string file, string? formatName, Uri node, CancellationToken cancel)
+    private static async Task<int> RunAsync(string file, string? formatName, Uri node, Microsoft.Extensions.Configuration.IConfiguration httpSecurity, CancellationToken cancel)
     {
         if (!File.Exists(file))
         {
@@ -56,7 +58,7 @@ public static class IngestVerb
 
         var endpoint = new Uri(node, "/transactions");
         var format = formatName ?? (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "paysim");
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = Security.HttpClients.For(endpoint, httpSecurity);
         var localRejections = 0;
         for (var attempt = 1; ; attempt++)
         {

@@ -155,6 +155,9 @@ public sealed class ClientOptions
     public string Host { get; set; } = "127.0.0.1";
 
     public IReadOnlyList<string> Contacts => NodeSettingsBinder.SplitList(Contact);
+
+    /// <summary>TLS and API key of this client (docs/SECURITY.md); set after binding, not a configuration key itself.</summary>
+    public Security.SecuritySettings? Security { get; set; }
 }
 
 public sealed class ClientOptionsValidator : IValidateOptions<ClientOptions>
@@ -172,7 +175,7 @@ public sealed class ClientOptionsValidator : IValidateOptions<ClientOptions>
 
     /// <summary>Null when <paramref name="address"/> is a node address akka.tcp://SYSTEM@HOST:PORT; else why not.</summary>
     public static string? CheckAddress(string address) =>
-        Akka.Actor.Address.TryParse(address, out var parsed) && parsed.Protocol == "akka.tcp" && parsed.Host is { Length: > 0 } && parsed.Port is > 0 and <= 65535
+        Akka.Actor.Address.TryParse(address, out var parsed) && parsed.Protocol is "akka.tcp" or "akka.ssl.tcp" && parsed.Host is { Length: > 0 } && parsed.Port is > 0 and <= 65535
             ? null
             : $"'{address}' is not a node address like {ClientOptions.DefaultContact}";
 }

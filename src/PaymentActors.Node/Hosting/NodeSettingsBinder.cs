@@ -36,7 +36,7 @@ public static class NodeSettingsBinder
     }
 
     /// <summary>PAYMENTS_HTTP_PORT → HttpPort, PAYMENTS_DATA_DIR → DataDir: underscores dropped, keys are case-insensitive.</summary>
-    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings()
+    public static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings()
     {
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {

@@ -38,9 +38,37 @@ public static class SettingGroups
         SettingOption.Add<string>(c, "--log-level", nameof(NodeOptions.LogLevel), "debug | info | warning | error | critical"),
     ];
 
-    /// <summary>The client verbs: where the cluster is.</summary>
+    /// <summary>Mutual TLS on remoting, or an explicit opt-out (docs/SECURITY.md): every node and client verb.</summary>
+    private static List<SettingOption> Tls(Command c) =>
+    [
+        SettingOption.Add<string>(c, "--tls-cert", "TlsCert", "this process's certificate, PEM (paymentactors certs makes them)"),
+        SettingOption.Add<string>(c, "--tls-key", "TlsKey", "its private key, PEM"),
+        SettingOption.Add<string>(c, "--tls-ca", "TlsCa", "the cluster's CA certificate, PEM: peers must present a certificate it issued"),
+        SettingOption.Add<bool>(c, "--insecure", "Insecure", "no TLS and no HTTP authentication: local experiments only"),
+    ];
+
+    /// <summary>A node: TLS plus who may call its HTTP API.</summary>
+    public static List<SettingOption> NodeSecurity(Command c) =>
+    [
+        .. Tls(c),
+        SettingOption.Add<string>(c, "--api-keys", "ApiKeys", "file of API key hashes with their roles (paymentactors certs writes api-keys.txt)"),
+        SettingOption.Add<string>(c, "--jwt-issuer", "JwtIssuer", "JWT bearer tokens: the issuer to accept"),
+        SettingOption.Add<string>(c, "--jwt-audience", "JwtAudience", "JWT bearer tokens: the audience to accept"),
+        SettingOption.Add<string>(c, "--jwt-signing-key", "JwtSigningKey", "JWT bearer tokens: the HMAC-SHA256 signing key (at least 32 bytes)"),
+    ];
+
+    /// <summary>A client of the HTTP API (ingest): its API key and the CA that issued the node's HTTPS certificate.</summary>
+    public static List<SettingOption> HttpClient(Command c) =>
+    [
+        SettingOption.Add<string>(c, "--tls-ca", "TlsCa", "the cluster's CA certificate, PEM, to check an https node against"),
+        SettingOption.Add<string>(c, "--api-key", "ApiKey", "API key sent as a bearer token (role ingest)"),
+    ];
+
+    /// <summary>The client verbs: where the cluster is, and how to prove who we are.</summary>
     public static List<SettingOption> Client(Command c) =>
     [
+        .. Tls(c),
+        SettingOption.Add<string>(c, "--api-key", "ApiKey", "API key (for verbs that use HTTP)"),
         SettingOption.Add<string>(c, "--contact", nameof(ClientOptions.Contact), $"node addresses, comma-separated, tried in order (default {ClientOptions.DefaultContact})"),
         SettingOption.Add<string>(c, "--host", nameof(ClientOptions.Host), "address the client's remoting binds to (default 127.0.0.1)"),
     ];

@@ -24,7 +24,7 @@ public static class HttpApi
     /// route group, so an authorization policy (the <c>read</c> role) attaches in one place; the health probes stay
     /// outside it (they reveal statuses only).
     /// </summary>
-    public static void Map(WebApplication app)
+    public static void Map(IEndpointRouteBuilder app)
     {
         app.MapNodeHealth();
         var api = app.MapGroup("");

@@ -8,10 +8,17 @@ namespace PaymentActors.Protocol.Risk;
 public sealed record RuleSetDocument(long Version, string Json) : IPaymentsMessage;
 
 /// <summary>Add or change one rule (JSON, docs/RISK.md); a change needs a higher version. Reply: <see cref="RiskRulesReply"/>.</summary>
-public sealed record PutRiskRule(string RuleJson) : IPaymentsMessage;
+/// <param name="Author">Who asks: the client certificate's subject (ask API) or the API key / token name (HTTP); recorded in the audit log.</param>
+public sealed record PutRiskRule(string RuleJson, string Author = "unknown") : IPaymentsMessage;
 
 /// <summary>Disable a rule (a new version with enabled = false). Reply: <see cref="RiskRulesReply"/>.</summary>
-public sealed record DisableRiskRule(string RuleId) : IPaymentsMessage;
+public sealed record DisableRiskRule(string RuleId, string Author = "unknown") : IPaymentsMessage;
+
+/// <summary>The newest rule changes from the audit log. Reply: <see cref="RulesAuditReply"/>.</summary>
+public sealed record GetRulesAudit(int Limit) : IPaymentsMessage;
+
+/// <summary>Audit entries as JSON Lines, oldest first.</summary>
+public sealed record RulesAuditReply(string JsonLines) : IPaymentsMessage;
 
 public sealed record GetRiskRules : IPaymentsMessage
 {
@@ -19,7 +26,9 @@ public sealed record GetRiskRules : IPaymentsMessage
 }
 
 /// <summary>The outcome of a rules command: the rule set in force afterwards, or why nothing changed.</summary>
-public sealed record RiskRulesReply(bool Succeeded, string? Error, long Version, string Json) : IPaymentsMessage;
+/// <param name="AppliedOn">For a change: the number of nodes on which the new version was in force when the answer was sent.</param>
+/// <param name="Nodes">For a change: the number of nodes (role payments, Up) at that moment.</param>
+public sealed record RiskRulesReply(bool Succeeded, string? Error, long Version, string Json, int AppliedOn = 0, int Nodes = 0) : IPaymentsMessage;
 
 /// <summary>A flagged or risk-declined decision.</summary>
 public sealed record Alert(

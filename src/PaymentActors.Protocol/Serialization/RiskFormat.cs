@@ -16,17 +16,23 @@ internal static class RiskFormat
             m => new() { Version = m.Version, Json = m.Json },
             p => new(p.Version, p.Json));
         f.Bind<PutRiskRule, P.PutRiskRule>("K2v2", P.PutRiskRule.Parser,
-            m => new() { RuleJson = m.RuleJson },
-            p => new(p.RuleJson));
+            m => new() { RuleJson = m.RuleJson, Author = m.Author },
+            p => new(p.RuleJson, p.Author.Length == 0 ? "unknown" : p.Author));
         f.Bind<DisableRiskRule, P.DisableRiskRule>("K3v2", P.DisableRiskRule.Parser,
-            m => new() { RuleId = m.RuleId },
-            p => new(p.RuleId));
+            m => new() { RuleId = m.RuleId, Author = m.Author },
+            p => new(p.RuleId, p.Author.Length == 0 ? "unknown" : p.Author));
+        f.Bind<GetRulesAudit, P.GetRulesAudit>("K6v2", P.GetRulesAudit.Parser,
+            q => new() { Limit = q.Limit },
+            p => new(p.Limit));
+        f.Bind<RulesAuditReply, P.RulesAuditReply>("K7v2", P.RulesAuditReply.Parser,
+            r => new() { JsonLines = r.JsonLines },
+            p => new(p.JsonLines));
         f.Bind<GetRiskRules, P.GetRiskRules>("K4v2", P.GetRiskRules.Parser,
             _ => new(),
             _ => GetRiskRules.Instance);
         f.Bind<RiskRulesReply, P.RiskRulesReply>("K5v2", P.RiskRulesReply.Parser,
-            m => new() { Succeeded = m.Succeeded, Error = m.Error, Version = m.Version, Json = m.Json },
-            p => new(p.Succeeded, p.Error, p.Version, p.Json));
+            m => new() { Succeeded = m.Succeeded, Error = m.Error, Version = m.Version, Json = m.Json, AppliedOn = m.AppliedOn, Nodes = m.Nodes },
+            p => new(p.Succeeded, p.Error, p.Version, p.Json, p.AppliedOn, p.Nodes));
 
         f.Bind<AlertRaised, P.AlertRaised>("A1v2", P.AlertRaised.Parser,
             e => new() { Alert = AlertToProto(e.Alert) },

@@ -88,6 +88,8 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new RuleSetDocument(3, """{"rules":[]}""");
         yield return new PutRiskRule("""{"id":"drain","version":4}""");
         yield return new DisableRiskRule("drain");
+        yield return new GetRulesAudit(100);
+        yield return new RulesAuditReply("{\"author\":\"key:admin\"}\n");
         yield return GetRiskRules.Instance;
         yield return new RiskRulesReply(true, null, 4, "{}");
         yield return new RiskRulesReply(false, "version: must be above 4", 4, "{}");
@@ -167,10 +169,18 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         Assert.Equal(Canonical(message), Canonical(back));
     }
 
+    /// <summary>Types added after format 1 (the rules audit): they have no format-1 payload to read.</summary>
+    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply;
+
     [Theory]
     [MemberData(nameof(Messages))]
     public void Every_format_1_payload_still_reads_under_its_old_manifest(object message)
     {
+        if (IsNewerThanFormat1(message))
+        {
+            return;
+        }
+
         var manifest = FormatOneWriter.Manifest(message);
         Assert.False(manifest.EndsWith("v2", StringComparison.Ordinal));
         var back = Sys.Serialization.Deserialize(FormatOneWriter.ToBinary(message), PaymentsSerializer.Id, manifest);
@@ -195,7 +205,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         var serializer = new PaymentsSerializer(null!);
         var samples = Samples().DistinctBy(s => s.GetType()).ToList();
         var format2 = samples.Select(serializer.Manifest).ToList();
-        var format1 = samples.Select(FormatOneWriter.Manifest).ToList();
+        var format1 = samples.Where(m => !IsNewerThanFormat1(m)).Select(FormatOneWriter.Manifest).ToList();
         Assert.Equal(format2.Count, format2.Distinct().Count());
         Assert.Equal(format1.Count, format1.Distinct().Count());
         Assert.Empty(format1.Intersect(format2));

@@ -104,6 +104,16 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void Ids_with_control_or_format_characters_become_dead_letters_naming_the_field()
+    {
+        var parser = new JsonLinesParser(Options);
+        AssertDead(parser.Parse(new RawRecord("in.jsonl", 1, "{\"id\":\"t1\",\"account\":\"VICTIM\u202E1\",\"type\":\"CASH_IN\",\"amount\":\"1.00\",\"currency\":\"EUR\"}")),
+            "accountId", "invisible format character U+202E");
+        AssertDead(parser.Parse(new RawRecord("in.jsonl", 2, "{\"id\":\"t\u200B2\",\"account\":\"A1\",\"type\":\"CASH_IN\",\"amount\":\"1.00\",\"currency\":\"EUR\"}")),
+            "transactionId", "invisible format character U+200B");
+    }
+
+    [Fact]
     public void Json_lines_take_string_and_number_amounts_and_fill_missing_fields_with_flags()
     {
         var parser = new JsonLinesParser(Options);

@@ -168,7 +168,7 @@ public sealed class CliProcessTests : IDisposable
     {
         var httpPort = RepoPaths.FreeTcpPort();
         await using var node = RunningProcess.Start(_workDirectory,
-            "node", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", httpPort.ToString(), "--db", "memory");
+            "node", "--insecure", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", httpPort.ToString(), "--db", "memory");
         await node.WaitUntilAsync(() => IsUp(httpPort), TimeSpan.FromMinutes(2));
 
         var elapsed = await node.SignalAndWaitAsync(signal, TimeSpan.FromSeconds(30));
@@ -183,13 +183,13 @@ public sealed class CliProcessTests : IDisposable
         var port = RepoPaths.FreeTcpPort();
         var httpPort = RepoPaths.FreeTcpPort();
         await using var node = RunningProcess.Start(_workDirectory,
-            "node", "--port", port.ToString(), "--http-port", httpPort.ToString(), "--data-dir", Path.Combine(_workDirectory, "node"));
+            "node", "--insecure", "--port", port.ToString(), "--http-port", httpPort.ToString(), "--data-dir", Path.Combine(_workDirectory, "node"));
         await node.WaitUntilAsync(() => IsUp(httpPort), TimeSpan.FromMinutes(2));
         var down = $"akka.tcp://payments@127.0.0.1:{RepoPaths.FreeTcpPort()}";
 
         var stopwatch = Stopwatch.StartNew();
         var query = await ProcessRunner.RunAsync("dotnet",
-            ["exec", RepoPaths.NodeDll, "query", "account", "C1", "--contact", $"{down},akka.tcp://payments@127.0.0.1:{port}"], TimeSpan.FromMinutes(1), _workDirectory);
+            ["exec", RepoPaths.NodeDll, "query", "account", "C1", "--insecure", "--contact", $"{down},akka.tcp://payments@127.0.0.1:{port}"], TimeSpan.FromMinutes(1), _workDirectory);
 
         Assert.True(query.ExitCode == 0, query.Stdout + query.Stderr);
         Assert.Contains("\"balanceMinor\":0", query.Stdout);

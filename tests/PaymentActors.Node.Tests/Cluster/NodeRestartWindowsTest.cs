@@ -23,7 +23,7 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
     private async Task StartNodeAsync()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--port", _port.ToString(), "--http-port", _httpPort.ToString(), "--data-dir", _directory })
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", _port.ToString(), "--http-port", _httpPort.ToString(), "--data-dir", _directory })
         {
             info.ArgumentList.Add(a);
         }

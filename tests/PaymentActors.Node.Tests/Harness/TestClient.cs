@@ -21,12 +21,12 @@ public sealed class TestClient : IAsyncDisposable
 
     public PaymentsClient Client { get; }
 
-    public static async Task<TestClient> ConnectAsync(IReadOnlyList<string> contacts, TimeSpan askTimeout)
+    public static async Task<TestClient> ConnectAsync(IReadOnlyList<string> contacts, TimeSpan askTimeout, PaymentActors.Cluster.Security.ClusterTls? tls = null)
     {
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(s => s.AddAkka("payments", (b, _) => b
-                .WithPaymentsClient("127.0.0.1", 0, contacts)
+                .WithPaymentsClient("127.0.0.1", 0, contacts, tls: tls)
                 .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
                 .AddHocon(PaymentsHosting.LoadClusterConfig("test-fast-downing"), HoconAddMode.Prepend)))
             .Build();

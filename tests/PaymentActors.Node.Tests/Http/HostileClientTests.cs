@@ -25,7 +25,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
                  {
-                     "exec", RepoPaths.NodeDll, "node", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
+                     "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
                      "--data-dir", _directory, "--max-ingest-requests", "4",
                      "--max-ingest-body-bytes", MaxBufferedBody.ToString(), "--max-ingest-stream-bytes", MaxStreamedBody.ToString(),
                  })

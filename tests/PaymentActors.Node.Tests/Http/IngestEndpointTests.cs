@@ -17,7 +17,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
                      "--data-dir", _directory, "--max-ingest-requests", "1" })
         {
             info.ArgumentList.Add(a);

@@ -40,7 +40,7 @@ public sealed class SingleNodeProcess : IAsyncDisposable
         var httpPort = RepoPaths.FreeTcpPort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var port = RepoPaths.FreeTcpPort().ToString();
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", port, "--http-port", httpPort.ToString(), "--data-dir", directory }
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--host", "127.0.0.1", "--port", port, "--http-port", httpPort.ToString(), "--data-dir", directory }
                      .Concat(extraArgs))
         {
             info.ArgumentList.Add(a);

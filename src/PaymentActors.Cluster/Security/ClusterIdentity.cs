@@ -1,0 +1,64 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using PaymentActors.Cluster.Hosting;
+
+namespace PaymentActors.Cluster.Security;
+
+/// <summary>
+/// The identity of the durable state a node serves: a random id written to the journal's database by the
+/// first node that starts on it (table <c>payments_cluster_identity</c>), read by every later node. Two nodes
+/// with the same identity share a journal; an in-memory journal has a fresh identity per process.
+/// </summary>
+public static class ClusterIdentity
+{
+    public static string ReadOrCreate(PaymentsNodeSettings settings)
+    {
+        DbConnection? connection = settings.Database switch
+        {
+            DatabaseKind.Postgres => new Npgsql.NpgsqlConnection(settings.ConnectionString),
+            DatabaseKind.Sqlite => new SqliteConnection(settings.EffectiveConnectionString),
+            _ => null,
+        };
+        if (connection is null)
+        {
+            return "memory-" + Guid.NewGuid().ToString("N");
+        }
+
+        using (connection)
+        {
+            if (settings.Database == DatabaseKind.Sqlite)
+            {
+                var file = new SqliteConnectionStringBuilder(settings.EffectiveConnectionString).DataSource;
+                if (Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } directory)
+                {
+                    Directory.CreateDirectory(directory);
+                }
+            }
+
+            connection.Open();
+            var insert = settings.Database == DatabaseKind.Postgres
+                ? "INSERT INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id) ON CONFLICT DO NOTHING"
+                : "INSERT OR IGNORE INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id)";
+            Execute(connection, "CREATE TABLE IF NOT EXISTS payments_cluster_identity (singleton INTEGER PRIMARY KEY, cluster_id VARCHAR(64) NOT NULL)");
+            Execute(connection, insert, Guid.NewGuid().ToString("N"));
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT cluster_id FROM payments_cluster_identity WHERE singleton = 1";
+            return (string)(select.ExecuteScalar() ?? throw new InvalidOperationException("cluster identity: not written"));
+        }
+    }
+
+    private static void Execute(DbConnection connection, string sql, string? id = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (id is not null)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@id";
+            p.Value = id;
+            command.Parameters.Add(p);
+        }
+
+        command.ExecuteNonQuery();
+    }
+}
