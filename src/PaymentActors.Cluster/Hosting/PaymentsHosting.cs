@@ -51,7 +51,7 @@ public static class PaymentsHosting
     /// <summary>As above, with the node's window stage handed in (hosts register it for their ingestion pipelines).</summary>
     public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk, NodeWindows nodeWindows)
     {
-        var compatibility = JoinCompatibility.Of(settings, ClusterIdentity.ReadOrCreate(settings));
+        var compatibility = JoinCompatibility.Of(settings, settings.ClusterIdentityOverride ?? ClusterIdentity.ReadOrCreate(settings));
         var seeds = settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToList();
         builder
             .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)

@@ -64,6 +64,12 @@ public sealed record PaymentsNodeSettings
     /// <summary>Mutual TLS on remoting (null: plain TCP, only with an explicit --insecure or in the loopback-only demo).</summary>
     public Security.ClusterTls? Tls { get; init; }
 
+    /// <summary>
+    /// The cluster identity to present at the join handshake instead of the one stored in the journal's database.
+    /// Only for in-process test clusters on the in-memory journal, whose nodes have no shared database to hold one.
+    /// </summary>
+    public string? ClusterIdentityOverride { get; init; }
+
     /// <summary>Filled in when the join handshake finds this node incompatible with its seeds' cluster (the host exits non-zero).</summary>
     public Security.JoinRefusal JoinRefusal { get; init; } = new();
 

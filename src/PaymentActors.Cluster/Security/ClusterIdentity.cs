@@ -39,7 +39,18 @@ public static class ClusterIdentity
             var insert = settings.Database == DatabaseKind.Postgres
                 ? "INSERT INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id) ON CONFLICT DO NOTHING"
                 : "INSERT OR IGNORE INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id)";
-            Execute(connection, "CREATE TABLE IF NOT EXISTS payments_cluster_identity (singleton INTEGER PRIMARY KEY, cluster_id VARCHAR(64) NOT NULL)");
+            const string create = "CREATE TABLE IF NOT EXISTS payments_cluster_identity (singleton INTEGER PRIMARY KEY, cluster_id VARCHAR(64) NOT NULL)";
+            try
+            {
+                Execute(connection, create);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UniqueViolation or Npgsql.PostgresErrorCodes.DuplicateTable)
+            {
+                // Nodes of a new cluster starting together: PostgreSQL's IF NOT EXISTS is not atomic against a concurrent
+                // CREATE, and the loser fails on the catalog instead. The table exists now.
+                Execute(connection, create);
+            }
+
             Execute(connection, insert, Guid.NewGuid().ToString("N"));
             using var select = connection.CreateCommand();
             select.CommandText = "SELECT cluster_id FROM payments_cluster_identity WHERE singleton = 1";

@@ -18,19 +18,20 @@ public static class RulesEndpoints
         {
             var reply = await Client(await admin.GetAsync(ct)).GetRulesAsync(ct);
             return Results.Ok(new { version = reply.Version, rules = System.Text.Json.JsonDocument.Parse(reply.Json).RootElement });
-        });
+        }).WithSummary("The risk rule set in force, with its version (admin)");
         app.MapPut("/rules", async (HttpContext context, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
         {
             var json = await new StreamReader(context.Request.Body).ReadToEndAsync(ct);
             return Answer(await Client(await admin.GetAsync(ct)).PutRuleAsync(json, Author(context), ct));
-        });
+        }).WithSummary("Add or replace one rule (JSON body, docs/RISK.md); answers how many nodes have it in force (admin)");
         app.MapPost("/rules/{id}/disable", async (string id, HttpContext context, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
-            Answer(await Client(await admin.GetAsync(ct)).DisableRuleAsync(id, Author(context), ct)));
+            Answer(await Client(await admin.GetAsync(ct)).DisableRuleAsync(id, Author(context), ct)))
+            .WithSummary("Disable one rule; answers how many nodes have the change in force (admin)");
         app.MapGet("/rules/audit", async (int? limit, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
         {
             var reply = await Client(await admin.GetAsync(ct)).GetAuditAsync(Math.Clamp(limit ?? 100, 1, 10_000), ct);
             return Results.Text(reply.JsonLines, "application/x-ndjson");
-        });
+        }).WithSummary("The audit log of rule changes: who, when, the rule, versions before and after, nodes reached (admin)");
     }
 
     private static RiskClient Client(Akka.Actor.IActorRef admin) => new(admin, Akka.Actor.ActorRefs.Nobody);

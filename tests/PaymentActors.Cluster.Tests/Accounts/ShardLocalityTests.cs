@@ -119,6 +119,6 @@ public sealed class ShardLocalityTests : IAsyncLifetime
     }
 
     private static Task<HostedAkka> StartNode(int port, string seed) => HostedAkka.StartAsync(b => b
-        .WithPaymentsNode(new PaymentsNodeSettings { Port = port, Seeds = [seed], Database = DatabaseKind.Memory }, RiskRulesHolder.None())
+        .WithPaymentsNode(new PaymentsNodeSettings { Port = port, Seeds = [seed], Database = DatabaseKind.Memory, ClusterIdentityOverride = "shard-locality-test" }, RiskRulesHolder.None())
         .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend));
 }

@@ -56,7 +56,8 @@ public sealed class AlertCollectorActorTests(ITestOutputHelper output) : Akka.Te
 
         collector.Tell(new GetAlerts("A1", long.MinValue, long.MaxValue, 1_000));
         var reply = ExpectMsg<AlertsReply>();
-        Assert.Equal(300, reply.Total);
+        // A filtered query counts the matches among the retained alerts (older ones live in the sinks).
+        Assert.Equal(reply.Alerts.Count, reply.Total);
         Assert.All(reply.Alerts, a => Assert.Equal("A1", a.AccountId));
         Assert.True(reply.Alerts.Count <= 100, "queries see the retained window only");
     }

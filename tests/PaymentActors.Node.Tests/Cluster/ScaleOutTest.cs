@@ -44,7 +44,7 @@ public sealed class ScaleOutTest(PostgresServer postgres, ITestOutputHelper outp
         var shardsOnNew = 0;
         while (DateTime.UtcNow - joined < TimeSpan.FromMinutes(1))
         {
-            var status = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "status", "--contact", cluster.Nodes[0].Address], TimeSpan.FromSeconds(40));
+            var status = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "status", "--insecure", "--contact", cluster.Nodes[0].Address], TimeSpan.FromSeconds(40));
             var json = JsonDocument.Parse(status.Stdout.Trim().Split('\n')[^1]).RootElement;
             shardsOnNew = json.GetProperty("shardsPerNode").TryGetProperty(third.Address, out var count) ? count.GetInt32() : 0;
             if (shardsOnNew > 0)
