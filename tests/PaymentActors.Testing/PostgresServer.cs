@@ -92,6 +92,9 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         {
             throw new InvalidOperationException($"PostgreSQL did not restart (scripts/pg-up.sh exit {result.ExitCode}): {result.Stderr}{result.Stdout}{ServerLogTail()}");
         }
+
+        // The pooled connections of this process died with the old server: the next test sharing it must not get one.
+        NpgsqlConnection.ClearAllPools();
     }
 
     public Task DisposeAsync() => _stop is null ? Task.CompletedTask : Task.Run(_stop.Run);
