@@ -100,11 +100,14 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[]
-                 {
-                     "exec", RepoPaths.NodeDll, "node", "--host", "127.0.0.1", "--port", Invariant(Port), "--http-port", Invariant(HttpPort),
-                     "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
-                 }.Concat(Security.Arguments).Concat(ExtraArguments))
+        // A flag given in ExtraArguments replaces the default (an option may be given once).
+        string[] defaults =
+        [
+            "--host", "127.0.0.1", "--port", Invariant(Port), "--http-port", Invariant(HttpPort),
+            "--db", "postgres", "--connection", ConnectionString, "--seeds", string.Join(",", Seeds), "--data-dir", DataDirectory,
+        ];
+        var kept = defaults.Chunk(2).Where(pair => !ExtraArguments.Contains(pair[0])).SelectMany(pair => pair);
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node" }.Concat(kept).Concat(Security.Arguments).Concat(ExtraArguments))
         {
             info.ArgumentList.Add(a);
         }

@@ -68,7 +68,8 @@ public sealed class CliProcessTests : IDisposable
         var result = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1), _workDirectory);
 
         Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stdout}{result.Stderr}");
-        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // --insecure announces itself first (docs/SECURITY.md); the usage error is then the one other line.
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("WARNING: --insecure", StringComparison.Ordinal));
         Assert.StartsWith("error: ", line);
         Assert.Contains(named, line);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_workDirectory));
