@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Node.Tests.Harness;
+using PaymentActors.Node.Tests.Observability;
 
 namespace PaymentActors.Node.Tests.Http;
 
@@ -15,68 +16,22 @@ public sealed class HostileClientTests : IAsyncLifetime
 {
     private const int MaxBufferedBody = 4_000_000;
     private const int MaxStreamedBody = 1_000_000;
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pa-hostile-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int _httpPort = RepoPaths.FreeTcpPort();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(1) };
-    private Process _node = null!;
+    private SingleNodeProcess _node = null!;
 
     public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[]
-                 {
-                     "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
-                     "--data-dir", _directory, "--max-ingest-requests", "4",
-                     "--max-ingest-body-bytes", MaxBufferedBody.ToString(), "--max-ingest-stream-bytes", MaxStreamedBody.ToString(),
-                 })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        _node = Process.Start(info)!;
-        _node.OutputDataReceived += (_, _) => { };
-        _node.ErrorDataReceived += (_, _) => { };
-        _node.BeginOutputReadLine();
-        _node.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            try
-            {
-                if ((await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster")).Contains("\"Up\""))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the node did not come up");
-            await Task.Delay(200);
-        }
+        _node = SingleNodeProcess.Start("--max-ingest-requests", "4", "--max-ingest-body-bytes", MaxBufferedBody.ToString(), "--max-ingest-stream-bytes", MaxStreamedBody.ToString());
+        await _node.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
 
-    public async Task DisposeAsync()
-    {
-        _node.Kill(entireProcessTree: true);
-        await _node.WaitForExitAsync();
-        _http.Dispose();
-        try
-        {
-            Directory.Delete(_directory, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
     private static string Record(string id, string account, string timestamp = "2026-01-01T00:00:00Z") =>
         $$"""{"id":"{{id}}","account":"{{account}}","type":"CASH_IN","amount":"1.00","currency":"EUR","timestamp":"{{timestamp}}"}""" + "\n";
 
     private async Task<long> BalanceAsync(string account)
     {
-        var view = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/accounts/{account}")).RootElement;
+        var view = JsonDocument.Parse(await _node.Http.GetStringAsync($"http://127.0.0.1:{_node.HttpPort}/accounts/{account}")).RootElement;
         return view.GetProperty("balanceMinor").GetInt64();
     }
 
@@ -88,7 +43,7 @@ public sealed class HostileClientTests : IAsyncLifetime
             socket.ReceiveBufferSize = receiveBuffer; // before connecting: the window the server may fill
         }
 
-        await socket.ConnectAsync(IPAddress.Loopback, _httpPort);
+        await socket.ConnectAsync(IPAddress.Loopback, _node.HttpPort);
         return socket;
     }
 
@@ -161,7 +116,7 @@ public sealed class HostileClientTests : IAsyncLifetime
     [Fact]
     public async Task Not_ndjson_is_415_a_body_over_the_maximum_is_413_with_nothing_applied_and_a_record_dated_9999_is_rejected()
     {
-        var csv = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("a,b\n1,2\n", Encoding.UTF8, "text/csv"));
+        var csv = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent("a,b\n1,2\n", Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, csv.StatusCode);
         Assert.Contains("Content-Type", await csv.Content.ReadAsStringAsync());
 
@@ -178,7 +133,7 @@ public sealed class HostileClientTests : IAsyncLifetime
 
         Assert.Equal(0, await BalanceAsync("BIG1"));
 
-        var future = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions",
+        var future = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
             new StringContent(Record("y9999", "FUT1", "9999-12-31T23:59:59Z") + Record("ok-now", "FUT1"), Encoding.UTF8, "application/x-ndjson"));
         var lines = Lines(await future.Content.ReadAsStringAsync());
         var rejected = lines.Single(l => l.TryGetProperty("line", out var n) && n.GetInt64() == 1);
@@ -283,7 +238,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         // Once the four hold every slot (the node allows 4), a fifth request is refused with 429...
         var waitForHogs = Stopwatch.StartNew();
         var probe = 0;
-        while ((await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions",
+        while ((await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
                    new StringContent(Record($"probe-{probe++}", "PROBE"), Encoding.UTF8, "application/x-ndjson"))).StatusCode != HttpStatusCode.TooManyRequests)
         {
             Assert.True(waitForHogs.Elapsed < TimeSpan.FromSeconds(30), "the four non-reading clients never held the slots; the test proves nothing");
@@ -295,7 +250,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         HttpResponseMessage? response = null;
         while (started.Elapsed < TimeSpan.FromSeconds(60))
         {
-            response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions",
+            response = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
                 new StringContent(Record("fifth-1", "FIFTH"), Encoding.UTF8, "application/x-ndjson"));
             if (response.StatusCode == HttpStatusCode.OK)
             {

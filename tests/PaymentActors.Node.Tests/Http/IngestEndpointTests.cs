@@ -3,64 +3,22 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Node.Tests.Harness;
+using PaymentActors.Node.Tests.Observability;
 
 namespace PaymentActors.Node.Tests.Http;
 
 /// <summary>POST /transactions over a real loopback socket against a real node process (embedded SQLite).</summary>
 public sealed class IngestEndpointTests : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pa-http-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int _httpPort = RepoPaths.FreeTcpPort();
-    private Process _node = null!;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(1) };
+    private SingleNodeProcess _node = null!;
 
     public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", RepoPaths.FreeTcpPort().ToString(), "--http-port", _httpPort.ToString(),
-                     "--data-dir", _directory, "--max-ingest-requests", "1" })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        _node = Process.Start(info)!;
-        _node.OutputDataReceived += (_, _) => { };
-        _node.ErrorDataReceived += (_, _) => { };
-        _node.BeginOutputReadLine();
-        _node.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                var cluster = await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster");
-                if (cluster.Contains("\"Up\""))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the node did not come up");
-            await Task.Delay(200);
-        }
+        _node = SingleNodeProcess.Start("--max-ingest-requests", "1");
+        await _node.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
     }
 
-    public async Task DisposeAsync()
-    {
-        _node.Kill(entireProcessTree: true);
-        await _node.WaitForExitAsync();
-        _http.Dispose();
-        try
-        {
-            Directory.Delete(_directory, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
     private sealed class SlowContent(TaskCompletionSource release, string firstLine) : HttpContent
     {
@@ -87,7 +45,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
             "not json",
             """{"id":"h1","account":"H1","type":"CASH_IN","amount":"10.00","currency":"EUR"}""",
             """{"id":"h3","account":"H1","type":"PAYMENT","amount":"3","currency":"EUR","counterparty":"M1","timestamp":"2026-01-01T10:00:00Z"}""") + "\n";
-        var response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        var response = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -105,12 +63,12 @@ public sealed class IngestEndpointTests : IAsyncLifetime
 
         // Saturation: one slot (--max-ingest-requests 1) held by a request whose body is still arriving.
         var release = new TaskCompletionSource();
-        var slow = _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions",
+        var slow = _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
             new SlowContent(release, """{"id":"s1","account":"H2","type":"CASH_IN","amount":"1","currency":"EUR"}""" + "\n"));
         HttpResponseMessage? rejected = null;
         for (var attempt = 0; attempt < 100 && rejected?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
         {
-            rejected = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
+            rejected = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
             await Task.Delay(50);
         }
 
@@ -120,7 +78,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
 
         // The slot is free again.
-        var after = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
+        var after = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
@@ -132,7 +90,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
             """{"id":"m2","account":"MA","type":"TRANSFER","amount":"1.00","currency":"EUR","counterparty":"MB"}""",
             """{"id":"m3","account":"MA","type":"PAYMENT","amount":"99.00","currency":"EUR","counterparty":"M1"}""",
             """{"id":"m4","account":"MC","type":"CASH_IN","amount":"-1","currency":"EUR"}""") + "\n";
-        var response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        var response = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("\"accepted\":3", await response.Content.ReadAsStringAsync()); // m3 is declined (beyond the balance), m4 never delivered
 
@@ -140,7 +98,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         JsonElement metrics = default;
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            metrics = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster/shards")).RootElement;
+            metrics = JsonDocument.Parse(await _node.Http.GetStringAsync($"http://127.0.0.1:{_node.HttpPort}/cluster/shards")).RootElement;
             if (metrics.GetProperty("deliveries").GetProperty("pending").GetInt64() == 0 && metrics.GetProperty("credits").GetProperty("pending").GetInt64() == 0)
             {
                 break;
