@@ -68,6 +68,23 @@ public sealed class HostileClientTests : IAsyncLifetime
         return all.ToArray();
     }
 
+    /// <summary>The first 12 bytes of the response (protocol and status), without taking them off the socket.</summary>
+    private static async Task<string> PeekStatusLineAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[12];
+        while (true)
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.Peek, cts.Token);
+            if (n == 0 || n == buffer.Length)
+            {
+                return Encoding.ASCII.GetString(buffer, 0, n);
+            }
+
+            await Task.Delay(20, cts.Token); // fewer than 12 bytes so far
+        }
+    }
+
     /// <summary>Status code and body of a raw HTTP/1.1 response, de-chunked when chunked.</summary>
     private static (int Status, string Body) ParseResponse(byte[] raw)
     {
@@ -233,6 +250,9 @@ public sealed class HostileClientTests : IAsyncLifetime
                 }
             });
             hogs.Add((socket, sender));
+            // One at a time, so that no probe below can race a hog for its slot: this hog holds one once its answer
+            // has started with 200 (peeked, so the socket's receive window stays as full as a non-reader leaves it).
+            Assert.Equal("HTTP/1.1 200", await PeekStatusLineAsync(socket, TimeSpan.FromSeconds(30)));
         }
 
         // Once the four hold every slot (the node allows 4), a fifth request is refused with 429...
