@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The compose cluster (docker/docker-compose.yml), built, started and checked end to end:
+# The compose cluster (docker/docker-compose.yml), secured, built, started and checked end to end:
+#   0. the secrets: a CA, a certificate + key per node (host names node0, node1, node2: the compose service
+#      names) and API keys, made by the node's own `certs` verb into docker/secrets/ (git-ignored; kept when a
+#      complete set is there already, so a cluster started by hand from it keeps working);
 #   1. an engine: docker compose where a Docker engine answers, else podman-compose (installed and set up
 #      by scripts/container-setup.sh); the base images (scripts/container-images.sh: stand-ins where no
 #      registry is reachable; cached between runs);
 #   2. the node image from docker/Dockerfile (layers and the NuGet cache reused between runs);
-#   3. `up -d`: PostgreSQL and three nodes; waits until each node is ready (GET /readyz where the node has
-#      it, else GET /cluster showing three Up members);
-#   4. submits a transaction through node0's HTTP API (POST /transactions) and reads it back through node1
+#   3. `up -d`: PostgreSQL and three nodes with mutual TLS between them (no PAYMENTS_INSECURE); waits until
+#      each node is ready (GET /readyz where the node has it, else GET /cluster showing three Up members);
+#   4. over HTTPS (curl --cacert docker/secrets/ca.pem, the node's certificate checked under its service name):
+#      checks that a request without a key is refused (401), submits a transaction through node0's HTTP API
+#      with the ingest key (POST /transactions) and reads it back through node1 with the read key
 #      (GET /accounts/{id});
 #   5. stops node2 and checks that node0 and node1 still answer: a second transaction through node1, read
 #      back through node0;
@@ -39,6 +44,27 @@ else
 fi
 command -v curl >/dev/null 2>&1 || fail "curl is missing (apt-get install curl)"
 
+# The secrets, made by the node's own verb (docs/SECURITY.md). The containers run as the image's user `app`
+# and read the files through a read-only bind mount: the node keys and the key hashes must be readable by it,
+# so they are made world-readable; the CA key, the client key and the plain API keys stay owner-only.
+secrets=docker/secrets
+secret_files=(ca.pem node0.pem node0-key.pem node1.pem node1-key.pem node2.pem node2-key.pem api-keys.txt api-keys.env)
+complete=true
+for file in "${secret_files[@]}"; do [ -f "$secrets/$file" ] || complete=false; done
+if [ "$complete" = true ]; then
+  say "secrets: using the ones in $secrets/"
+else
+  say "secrets: certs --out $secrets --nodes 3 --hosts node0,node1,node2"
+  command -v dotnet >/dev/null 2>&1 || fail "dotnet is missing: the secrets are made by 'dotnet run --project src/PaymentActors.Node -- certs'"
+  dotnet run --project src/PaymentActors.Node -- certs --out "$secrets" --nodes 3 --hosts node0,node1,node2 >"$logs/certs.log" 2>&1 \
+    || { cat "$logs/certs.log" >&2; fail "the certs verb failed"; }
+fi
+chmod 0755 "$secrets"
+chmod a+r "$secrets"/ca.pem "$secrets"/node?.pem "$secrets"/node?-key.pem "$secrets"/api-keys.txt
+# shellcheck disable=SC1091
+source "$secrets/api-keys.env"
+[ -n "${PAYMENTS_API_KEY_INGEST:-}" ] && [ -n "${PAYMENTS_API_KEY_READ:-}" ] || fail "$secrets/api-keys.env: no ingest or read key"
+
 say "base images ($engine)"
 scripts/container-images.sh
 
@@ -70,7 +96,16 @@ for i in 0 1 2; do
   export "${variable?}"
 done
 export PAYMENTS_PUBLISH_ADDRESS=127.0.0.1
-url() { echo "http://127.0.0.1:${ports[$1]}"; }
+url() { echo "https://node$1:${ports[$1]}"; }
+# https NODE KEY CURL-ARGS…: curl against NODE's published port over HTTPS, the certificate checked against the
+# cluster CA under the service name (which --resolve points at 127.0.0.1), with KEY as bearer (none: "-").
+https() {
+  local node=$1 key=$2
+  shift 2
+  local auth=()
+  if [ "$key" != - ]; then auth=(-H "Authorization: Bearer $key"); fi
+  curl -s --cacert "$secrets/ca.pem" --resolve "node$node:${ports[$node]}:127.0.0.1" "${auth[@]}" "$@"
+}
 
 # The container of a compose service (both engines label them the same way).
 container() {
@@ -139,10 +174,10 @@ say "up: three nodes; HTTP on 127.0.0.1:${ports[0]}, ${ports[1]}, ${ports[2]}"
 # at least N members Up with the role payments.
 ready() { # ready NODE N
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$(url "$1")/readyz" || true)
+  code=$(https "$1" - -o /dev/null -w '%{http_code}' --max-time 5 "$(url "$1")/readyz" || true)
   case $code in
     200) return 0 ;;
-    404) [ "$(curl -s --max-time 5 "$(url "$1")/cluster" | grep -o '"status":"Up","roles":\["payments"\]' | wc -l)" -ge "$2" ] ;;
+    404) [ "$(https "$1" "$PAYMENTS_API_KEY_READ" --max-time 5 "$(url "$1")/cluster" | grep -o '"status":"Up","roles":\["payments"\]' | wc -l)" -ge "$2" ] ;;
     *) return 1 ;;
   esac
 }
@@ -163,16 +198,29 @@ submit() {
   amount=$(printf '%d.%02d' $(($4 / 100)) $(($4 % 100)))
   printf '{"id":"%s","account":"%s","type":"CASH_IN","amount":"%s","currency":"EUR","timestamp":"%s"}\n' \
       "$2" "$3" "$amount" "$stamp" \
-    | curl -s --max-time 30 -H 'Content-Type: application/x-ndjson' --data-binary @- "$(url "$1")/transactions" \
+    | https "$1" "$PAYMENTS_API_KEY_INGEST" --max-time 30 -H 'Content-Type: application/x-ndjson' --data-binary @- "$(url "$1")/transactions" \
     > "$logs/submit-$2.out" || return 1
   grep -q "\"id\":\"$2\".*\"status\":\"Approved\"" "$logs/submit-$2.out"
 }
 # balance_is NODE ACCOUNT MINOR ID: GET /accounts/ACCOUNT answers the balance and lists the transaction.
 balance_is() {
   local body
-  body=$(curl -s --max-time 10 "$(url "$1")/accounts/$2") || return 1
+  body=$(https "$1" "$PAYMENTS_API_KEY_READ" --max-time 10 "$(url "$1")/accounts/$2") || return 1
   [[ $body == *"\"balanceMinor\":$3,"* && $body == *"\"$4\""* ]]
 }
+
+# Secured: plain HTTP is not answered, and HTTPS without a key, or with the read key on POST, is refused.
+status_of() { # status_of NODE KEY PATH [CURL-ARGS…]
+  local node=$1 key=$2 path=$3
+  shift 3
+  https "$node" "$key" -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$(url "$node")$path" || true
+}
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${ports[0]}/cluster" || true)" != 200 ] \
+  || fail "node0 answered plain HTTP"
+[ "$(status_of 0 - /cluster)" = 401 ] || fail "GET /cluster without a key was not refused with 401"
+[ "$(status_of 0 "$PAYMENTS_API_KEY_READ" /transactions -X POST --data-binary '')" = 403 ] \
+  || fail "POST /transactions with the read key was not refused with 403"
+say "HTTPS only; no key: 401; read key on POST /transactions: 403"
 
 account="COMPOSE-$run_id"
 eventually "a transaction submitted through node0" submit 0 "cc-$run_id-1" "$account" 1234
@@ -184,7 +232,7 @@ say "stopping node2"
 "${compose[@]}" stop node2 >>"$logs/compose.log" 2>&1 || fail "could not stop node2"
 # up_members NODE N: GET /cluster on NODE lists exactly N members Up.
 up_members() {
-  [ "$(curl -s --max-time 5 "$(url "$1")/cluster" | grep -o '"status":"Up"' | wc -l)" -eq "$2" ]
+  [ "$(https "$1" "$PAYMENTS_API_KEY_READ" --max-time 5 "$(url "$1")/cluster" | grep -o '"status":"Up"' | wc -l)" -eq "$2" ]
 }
 eventually "node0 seeing node2 gone (two members Up)" up_members 0 2
 eventually "a second transaction through node1 with node2 stopped" submit 1 "cc-$run_id-2" "$account" 766
