@@ -105,7 +105,7 @@ public static class PaymentsHosting
                 (_, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings)), "alert-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk, new RulesAuditLog(SqlConnectionFactory(settings),
-                settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null)), "risk-rules"),
+                settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null), settings.Tls), "risk-rules"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
             {

@@ -16,6 +16,13 @@ public sealed class RiskClient(IActorRef rulesAdmin, IActorRef alertCollector, T
     public Task<RiskRulesReply> DisableRuleAsync(string ruleId, string author = "unknown", CancellationToken cancellationToken = default) =>
         rulesAdmin.Ask<RiskRulesReply>(new DisableRiskRule(ruleId, author), _timeout, cancellationToken);
 
+    /// <summary>A rule change as built (and signed, on a secured cluster) by <see cref="Security.RuleChangeSigning"/>.</summary>
+    public Task<RiskRulesReply> ChangeAsync(PutRiskRule put, CancellationToken cancellationToken = default) =>
+        rulesAdmin.Ask<RiskRulesReply>(put, _timeout, cancellationToken);
+
+    public Task<RiskRulesReply> ChangeAsync(DisableRiskRule disable, CancellationToken cancellationToken = default) =>
+        rulesAdmin.Ask<RiskRulesReply>(disable, _timeout, cancellationToken);
+
     /// <summary>The newest rule changes (JSON Lines, oldest first).</summary>
     public Task<RulesAuditReply> GetAuditAsync(int limit = 100, CancellationToken cancellationToken = default) =>
         rulesAdmin.Ask<RulesAuditReply>(new GetRulesAudit(limit), _timeout, cancellationToken);

@@ -1,32 +1,44 @@
 using System.Data.Common;
 using System.Text.Json;
+using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Cluster.Risk;
 
-/// <summary>One rule change: who (certificate subject or API key name), when, the rule, the rule-set version before and after, and how far it got.</summary>
-public sealed record RuleAuditEntry(DateTimeOffset At, string Author, string Action, string RuleId, long FromVersion, long ToVersion, int AppliedOn, int Nodes)
+/// <summary>An audit entry as one JSON line (the <c>rules audit</c> verb and <c>GET /rules/audit</c> print these).</summary>
+public static class RuleAuditJson
 {
-    public string ToJson() => JsonSerializer.Serialize(new
+    public static string ToJson(RuleChangeAudited e)
     {
-        at = At.ToString("O"), author = Author, action = Action, rule = RuleId, fromVersion = FromVersion, toVersion = ToVersion,
-        appliedOn = AppliedOn, nodes = Nodes,
-    });
+        JsonElement? rule = null;
+        if (e.RuleJson.Length > 0)
+        {
+            using var document = JsonDocument.Parse(e.RuleJson);
+            rule = document.RootElement.Clone();
+        }
+
+        return JsonSerializer.Serialize(new
+        {
+            at = DateTimeOffset.FromUnixTimeMilliseconds(e.AtMs).ToString("O"), author = e.Author, signer = e.Signer, action = e.Action, rule = e.RuleId,
+            fromVersion = e.FromVersion, toVersion = e.ToVersion, appliedOn = e.AppliedOn, nodes = e.Nodes, definition = rule,
+        });
+    }
 }
 
 /// <summary>
-/// The durable audit log of rule changes: a <c>rules_audit</c> table in the journal's database (read back by a new
-/// rules singleton after fail-over) and a JSON Lines file in the data directory of the node that made the change.
+/// Copies of the rule-change audit outside the journal (the journal, the rules singleton's own, is the record the
+/// queries read): a <c>rules_audit</c> table in the journal's database, for SQL, and a JSON Lines file in the data
+/// directory of the node that made the change.
 /// </summary>
 public sealed class RulesAuditLog(Func<DbConnection>? connect, bool postgres, string? jsonLinesFile)
 {
     private bool _created;
 
-    public void Append(RuleAuditEntry entry)
+    public void Append(RuleChangeAudited entry)
     {
         if (jsonLinesFile is { Length: > 0 })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonLinesFile))!);
-            File.AppendAllText(jsonLinesFile, entry.ToJson() + "\n");
+            File.AppendAllText(jsonLinesFile, RuleAuditJson.ToJson(entry) + "\n");
         }
 
         if (connect is null)
@@ -40,7 +52,7 @@ public sealed class RulesAuditLog(Func<DbConnection>? connect, bool postgres, st
             INSERT INTO rules_audit (at_ms, author, action, rule_id, from_version, to_version, applied_on, nodes)
             VALUES (@at, @author, @action, @rule, @from, @to, @applied, @nodes)
             """;
-        Add(command, "@at", entry.At.ToUnixTimeMilliseconds());
+        Add(command, "@at", entry.AtMs);
         Add(command, "@author", entry.Author);
         Add(command, "@action", entry.Action);
         Add(command, "@rule", entry.RuleId);
@@ -49,29 +61,6 @@ public sealed class RulesAuditLog(Func<DbConnection>? connect, bool postgres, st
         Add(command, "@applied", entry.AppliedOn);
         Add(command, "@nodes", entry.Nodes);
         command.ExecuteNonQuery();
-    }
-
-    /// <summary>The newest <paramref name="limit"/> entries, oldest first (empty without a database).</summary>
-    public IReadOnlyList<RuleAuditEntry> Read(int limit)
-    {
-        if (connect is null)
-        {
-            return [];
-        }
-
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT at_ms, author, action, rule_id, from_version, to_version, applied_on, nodes FROM rules_audit ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 10_000)}";
-        using var reader = command.ExecuteReader();
-        var entries = new List<RuleAuditEntry>();
-        while (reader.Read())
-        {
-            entries.Add(new RuleAuditEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2),
-                reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(7)));
-        }
-
-        entries.Reverse();
-        return entries;
     }
 
     private DbConnection Open()

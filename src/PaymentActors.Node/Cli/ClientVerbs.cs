@@ -228,8 +228,9 @@ public static class ClientVerbs
         var reply = verb switch
         {
             "list" => await risk.GetRulesAsync(),
-            "put" => await risk.PutRuleAsync(ruleJson!, author),
-            _ => await risk.DisableRuleAsync(argument!, author),
+            // Signed with the client's certificate key (on a secured cluster): the rules singleton verifies who asks.
+            "put" => await risk.ChangeAsync(Cluster.Security.RuleChangeSigning.Put(client.Security?.Tls, ruleJson!, author)),
+            _ => await risk.ChangeAsync(Cluster.Security.RuleChangeSigning.Disable(client.Security?.Tls, argument!, author)),
         };
         if (!reply.Succeeded)
         {

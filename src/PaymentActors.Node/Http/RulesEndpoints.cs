@@ -1,7 +1,9 @@
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using PaymentActors.Cluster.Hosting;
 using PaymentActors.Cluster.Risk;
+using PaymentActors.Cluster.Security;
 using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Node.Http;
@@ -9,6 +11,8 @@ namespace PaymentActors.Node.Http;
 /// <summary>
 /// Risk rules over HTTP (admin role, see Security/HttpSecurity): GET /rules, PUT /rules (one rule as JSON,
 /// docs/RISK.md), POST /rules/{id}/disable, GET /rules/audit. A change answers with how many nodes have it in force.
+/// The author of a change is the authenticated principal (the API key's name, <c>key:admin</c>, or the JWT subject); on a
+/// secured node the node signs the change with its own certificate, vouching for that principal to the rules singleton.
 /// </summary>
 public static class RulesEndpoints
 {
@@ -19,13 +23,14 @@ public static class RulesEndpoints
             var reply = await Client(await admin.GetAsync(ct)).GetRulesAsync(ct);
             return Results.Ok(new { version = reply.Version, rules = System.Text.Json.JsonDocument.Parse(reply.Json).RootElement });
         }).WithSummary("The risk rule set in force, with its version (admin)");
-        app.MapPut("/rules", async (HttpContext context, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
+        app.MapPut("/rules", async (HttpContext context, PaymentsNodeSettings node, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
         {
             var json = await new StreamReader(context.Request.Body).ReadToEndAsync(ct);
-            return Answer(await Client(await admin.GetAsync(ct)).PutRuleAsync(json, Author(context), ct));
+            return Answer(await Client(await admin.GetAsync(ct)).ChangeAsync(RuleChangeSigning.Put(node.Tls, json, Author(context)), ct));
         }).WithSummary("Add or replace one rule (JSON body, docs/RISK.md); answers how many nodes have it in force (admin)");
-        app.MapPost("/rules/{id}/disable", async (string id, HttpContext context, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
-            Answer(await Client(await admin.GetAsync(ct)).DisableRuleAsync(id, Author(context), ct)))
+        app.MapPost("/rules/{id}/disable", async (string id, HttpContext context, PaymentsNodeSettings node, IRequiredActor<RiskRulesAdmin> admin,
+                CancellationToken ct) =>
+            Answer(await Client(await admin.GetAsync(ct)).ChangeAsync(RuleChangeSigning.Disable(node.Tls, id, Author(context)), ct)))
             .WithSummary("Disable one rule; answers how many nodes have the change in force (admin)");
         app.MapGet("/rules/audit", async (int? limit, IRequiredActor<RiskRulesAdmin> admin, CancellationToken ct) =>
         {

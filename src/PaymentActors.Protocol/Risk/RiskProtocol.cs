@@ -8,11 +8,26 @@ namespace PaymentActors.Protocol.Risk;
 public sealed record RuleSetDocument(long Version, string Json) : IPaymentsMessage;
 
 /// <summary>Add or change one rule (JSON, docs/RISK.md); a change needs a higher version. Reply: <see cref="RiskRulesReply"/>.</summary>
-/// <param name="Author">Who asks: the client certificate's subject (ask API) or the API key / token name (HTTP); recorded in the audit log.</param>
-public sealed record PutRiskRule(string RuleJson, string Author = "unknown") : IPaymentsMessage;
+/// <param name="Author">Who asks: the client certificate's subject (<c>cert:CN=…</c>, ask API) or the API key / token name (HTTP); recorded in the audit log.</param>
+/// <param name="Signature">On a secured cluster, required: the signer's certificate and its signature over the command (see <c>RuleChangeSigning</c>).</param>
+public sealed record PutRiskRule(string RuleJson, string Author = "unknown", RuleChangeSignature? Signature = null) : IPaymentsMessage;
 
 /// <summary>Disable a rule (a new version with enabled = false). Reply: <see cref="RiskRulesReply"/>.</summary>
-public sealed record DisableRiskRule(string RuleId, string Author = "unknown") : IPaymentsMessage;
+public sealed record DisableRiskRule(string RuleId, string Author = "unknown", RuleChangeSignature? Signature = null) : IPaymentsMessage;
+
+/// <summary>
+/// Proof of who sends a rule change: a certificate of the cluster's CA (DER, base64) and, with its private key, a
+/// signature (base64) over the command, its author, <paramref name="TimestampMs"/> and a random <paramref name="Nonce"/>.
+/// </summary>
+public sealed record RuleChangeSignature(string CertificateDer, long TimestampMs, string Nonce, string Signature);
+
+/// <summary>
+/// The rules singleton's persisted event: one applied rule change. <paramref name="Author"/> is verified (the signer's
+/// certificate subject, or the HTTP principal a node vouched for); <paramref name="Signer"/> is the signing certificate's
+/// subject (empty on an insecure cluster); <paramref name="RuleJson"/> is the rule as in force after the change.
+/// </summary>
+public sealed record RuleChangeAudited(long AtMs, string Author, string Signer, string Action, string RuleId, string RuleJson,
+    long FromVersion, long ToVersion, int AppliedOn, int Nodes, string Nonce) : IPaymentsMessage;
 
 /// <summary>The newest rule changes from the audit log. Reply: <see cref="RulesAuditReply"/>.</summary>
 public sealed record GetRulesAudit(int Limit) : IPaymentsMessage;

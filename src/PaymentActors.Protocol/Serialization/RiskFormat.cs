@@ -16,11 +16,18 @@ internal static class RiskFormat
             m => new() { Version = m.Version, Json = m.Json },
             p => new(p.Version, p.Json));
         f.Bind<PutRiskRule, P.PutRiskRule>("K2v2", P.PutRiskRule.Parser,
-            m => new() { RuleJson = m.RuleJson, Author = m.Author },
-            p => new(p.RuleJson, p.Author.Length == 0 ? "unknown" : p.Author));
+            m => new() { RuleJson = m.RuleJson, Author = m.Author, Signature = SignatureToProto(m.Signature) },
+            p => new(p.RuleJson, p.Author.Length == 0 ? "unknown" : p.Author, SignatureFromProto(p.Signature)));
         f.Bind<DisableRiskRule, P.DisableRiskRule>("K3v2", P.DisableRiskRule.Parser,
-            m => new() { RuleId = m.RuleId, Author = m.Author },
-            p => new(p.RuleId, p.Author.Length == 0 ? "unknown" : p.Author));
+            m => new() { RuleId = m.RuleId, Author = m.Author, Signature = SignatureToProto(m.Signature) },
+            p => new(p.RuleId, p.Author.Length == 0 ? "unknown" : p.Author, SignatureFromProto(p.Signature)));
+        f.Bind<RuleChangeAudited, P.RuleChangeAudited>("K8v2", P.RuleChangeAudited.Parser,
+            e => new()
+            {
+                AtMs = e.AtMs, Author = e.Author, Signer = e.Signer, Action = e.Action, RuleId = e.RuleId, RuleJson = e.RuleJson,
+                FromVersion = e.FromVersion, ToVersion = e.ToVersion, AppliedOn = e.AppliedOn, Nodes = e.Nodes, Nonce = e.Nonce,
+            },
+            p => new(p.AtMs, p.Author, p.Signer, p.Action, p.RuleId, p.RuleJson, p.FromVersion, p.ToVersion, p.AppliedOn, p.Nodes, p.Nonce));
         f.Bind<GetRulesAudit, P.GetRulesAudit>("K6v2", P.GetRulesAudit.Parser,
             q => new() { Limit = q.Limit },
             p => new(p.Limit));
@@ -47,6 +54,13 @@ internal static class RiskFormat
             s => new() { Alerts = { s.Alerts.Select(AlertToProto) }, Total = s.Total },
             p => new(p.Alerts.Select(AlertFromProto).ToArray(), p.Total));
     }
+
+    private static P.RuleChangeSignature? SignatureToProto(RuleChangeSignature? s) => s is null
+        ? null
+        : new() { CertificateDer = s.CertificateDer, TimestampMs = s.TimestampMs, Nonce = s.Nonce, Signature = s.Signature };
+
+    private static RuleChangeSignature? SignatureFromProto(P.RuleChangeSignature? p) =>
+        p is null ? null : new(p.CertificateDer, p.TimestampMs, p.Nonce, p.Signature);
 
     private static P.Alert AlertToProto(Alert a) => new()
     {

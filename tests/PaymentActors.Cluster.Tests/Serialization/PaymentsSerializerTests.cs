@@ -27,6 +27,8 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
 
     private static readonly TransactionRequest Request = new("t-1", "C1", TransactionType.Transfer, 12_345, "USD", "C2", 1_700_000_000_000, 50_000);
 
+    private static readonly RuleChangeSignature SampleSignature = new("MIIB", 1_700_000_000_000, "bm9uY2Utbm9uY2Utbm9uY2U=", "MEUCIQ");
+
     private static readonly Alert SampleAlert = new("t-7", "C1", TransactionType.CashOut, 900_000, "EUR", 1_700_000_000_000, TransactionStatus.Flagged, Rules);
 
     /// <summary>At least one sample of every type bound to the serializer (a test fails when a bound type has none).</summary>
@@ -88,6 +90,11 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new RuleSetDocument(3, """{"rules":[]}""");
         yield return new PutRiskRule("""{"id":"drain","version":4}""");
         yield return new DisableRiskRule("drain");
+        yield return new PutRiskRule("""{"id":"drain","version":5}""", "cert:CN=paymentactors-client", SampleSignature);
+        yield return new DisableRiskRule("drain", "key:admin", SampleSignature);
+        yield return new RuleChangeAudited(1_700_000_000_123, "key:admin", "cert:CN=paymentactors-node0", "put", "drain", """{"id":"drain","version":5}""",
+            7, 8, 3, 3, "bm9uY2Utbm9uY2Utbm9uY2U=");
+        yield return new RuleChangeAudited(1, "insecure-client", "", "disable", "drain", "", 1, 2, 1, 1, "");
         yield return new GetRulesAudit(100);
         yield return new RulesAuditReply("{\"author\":\"key:admin\"}\n");
         yield return GetRiskRules.Instance;
@@ -169,8 +176,9 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         Assert.Equal(Canonical(message), Canonical(back));
     }
 
-    /// <summary>Types added after format 1 (the rules audit): they have no format-1 payload to read.</summary>
-    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply;
+    /// <summary>Types and fields added after format 1 (the rules audit, signed rule changes): they have no format-1 payload to read.</summary>
+    private static bool IsNewerThanFormat1(object message) =>
+        message is GetRulesAudit or RulesAuditReply or RuleChangeAudited or PutRiskRule { Signature: not null } or DisableRiskRule { Signature: not null };
 
     [Theory]
     [MemberData(nameof(Messages))]
