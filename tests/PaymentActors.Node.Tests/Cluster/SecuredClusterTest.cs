@@ -79,6 +79,22 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
         Assert.Equal("transfer-amount-limit", entry.GetProperty("rule").GetString());
         Assert.Equal(3, entry.GetProperty("appliedOn").GetInt32());
         Assert.True(entry.GetProperty("toVersion").GetInt64() > entry.GetProperty("fromVersion").GetInt64());
+        Assert.StartsWith("cert:CN=paymentactors-node", entry.GetProperty("signer").GetString());
+
+        // A rule change through the ask API (the rules verb): signed with the client certificate's key, audited as its
+        // verified subject; the audit reads the same through the verb and HTTP.
+        var cliPut = await ProcessRunner.CliAsIs(["rules", "put",
+            """{"id":"secured-cap","kind":"amountLimit","types":["PAYMENT"],"comparison":"gt","limit":50000000,"action":"flag"}""",
+            "--contact", cluster.Nodes[2].Address, .. secrets.ClientTlsArgs]);
+        Assert.True(cliPut.ExitCode == 0, cliPut.Stdout + cliPut.Stderr);
+        Assert.Contains("in force on 3 of 3 nodes", cliPut.Stderr);
+        var cliAudit = await ProcessRunner.CliAsIs(["rules", "audit", "--contact", node.Address, .. secrets.ClientTlsArgs]);
+        Assert.True(cliAudit.ExitCode == 0, cliAudit.Stdout + cliAudit.Stderr);
+        var cliEntry = JsonDocument.Parse(cliAudit.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("cert:CN=paymentactors-client", cliEntry.GetProperty("author").GetString());
+        Assert.Equal("cert:CN=paymentactors-client", cliEntry.GetProperty("signer").GetString());
+        Assert.Equal("secured-cap", cliEntry.GetProperty("rule").GetString());
+        Assert.Equal(cliAudit.Stdout, await admin.GetStringAsync($"{cluster.Nodes[2].HttpBase}/rules/audit"));
 
         // A client verb without a certificate fails with a clear error, with and without --insecure.
         var noCert = await ProcessRunner.CliAsIs("status", "--contact", node.Address);
