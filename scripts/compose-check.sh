@@ -183,7 +183,12 @@ ready() { # ready NODE N
 }
 all_ready() { ready 0 3 && ready 1 3 && ready 2 3; }
 eventually "three nodes ready" all_ready
-say "three nodes are Up"
+# Members of each other over mutual TLS: node0 lists all three under the TLS transport's scheme.
+tls_members() {
+  [ "$(https 0 "$PAYMENTS_API_KEY_READ" --max-time 5 "$(url 0)/cluster" | grep -o '"address":"akka.ssl.tcp://payments@node[012]:4053","status":"Up"' | wc -l)" -eq 3 ]
+}
+eventually "three members Up over akka.ssl.tcp" tls_members
+say "three nodes are Up, members over akka.ssl.tcp (mutual TLS)"
 
 # The image's own health check (docker/healthcheck.sh) agrees.
 eventually "the nodes' container health checks" eval 'healthy node0 && healthy node1 && healthy node2'
