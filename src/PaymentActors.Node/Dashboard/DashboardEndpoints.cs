@@ -13,6 +13,7 @@ using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Node.Security;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Risk;
 
@@ -36,6 +37,7 @@ public static class DashboardEndpoints
         app.MapGet("/dashboard/{file}", (string file) => Asset(file)).ExcludeFromDescription();
         app.MapGet("/dashboard/events", (ActorSystem system, ActorRegistry registry, ShardLocality locality, CancellationToken ct) =>
             TypedResults.ServerSentEvents(Snapshots(system, registry, locality, ct), "snapshot")).ExcludeFromDescription();
+        app.MapDashboardSession();
     }
 
     private static IResult Asset(string file)

@@ -46,7 +46,8 @@ public static class HttpSecurity
         var authentication = builder.Services.AddAuthentication(BearerScheme)
             .AddPolicyScheme(BearerScheme, "API key or JWT", o => o.ForwardDefaultSelector = context =>
                 security.Jwt is not null && BearerToken(context.Request) is { } token && token.Count(c => c == '.') == 2 ? JwtScheme : ApiKeyScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, _ => { });
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, _ => { })
+            .AddDashboardCookie();
         if (security.Jwt is { } jwt)
         {
             authentication.AddJwtBearer(JwtScheme, o =>
@@ -78,6 +79,9 @@ public static class HttpSecurity
             o.AddPolicy(ApiRoles.Read, p => p.AddAuthenticationSchemes(BearerScheme).RequireRole(ApiRoles.Read, ApiRoles.Admin));
             o.AddPolicy(ApiRoles.Ingest, p => p.AddAuthenticationSchemes(BearerScheme).RequireRole(ApiRoles.Ingest, ApiRoles.Admin));
             o.AddPolicy(ApiRoles.Admin, p => p.AddAuthenticationSchemes(BearerScheme).RequireRole(ApiRoles.Admin));
+            o.AddPolicy(DashboardSession.LoginPolicy, p => p.AddAuthenticationSchemes(BearerScheme).RequireRole(ApiRoles.Read, ApiRoles.Admin));
+            o.AddPolicy(DashboardSession.EventsPolicy,
+                p => p.AddAuthenticationSchemes(BearerScheme, DashboardSession.CookieScheme).RequireRole(ApiRoles.Read, ApiRoles.Admin));
         });
     }
 
@@ -111,15 +115,29 @@ public static class HttpSecurity
     }
 
     /// <summary>
-    /// The role an endpoint needs: liveness/readiness none (they reveal nothing); POST /transactions ingest;
-    /// rules (list, put, disable, audit) admin; every other GET read; anything else admin.
+    /// The role an endpoint needs: liveness/readiness none (they reveal nothing); the dashboard's page and static
+    /// files and its session state and sign-out none (they hold no data); its sign-in a bearer credential with role
+    /// read (or admin); its event stream role read by bearer credential or the dashboard cookie
+    /// (<see cref="DashboardSession"/>); POST /transactions ingest; rules (list, put, disable, audit) admin; every
+    /// other GET read; anything else admin.
     /// </summary>
     public static string? PolicyFor(string method, string pattern)
     {
         var path = "/" + pattern.Trim('/');
-        if (path is "/healthz" or "/readyz")
+        if (path is "/healthz" or "/readyz" or "/" or "/dashboard/{file}"
+            || (path == "/dashboard/session" && method != HttpMethods.Post))
         {
             return null;
+        }
+
+        if (path == "/dashboard/session")
+        {
+            return DashboardSession.LoginPolicy;
+        }
+
+        if (path == "/dashboard/events")
+        {
+            return DashboardSession.EventsPolicy;
         }
 
         if (path.StartsWith("/rules", StringComparison.Ordinal))
@@ -151,7 +169,12 @@ public static class HttpSecurity
 
     internal static Task WriteForbiddenAsync(HttpContext context)
     {
-        var needed = context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>()?.Policy ?? "another";
+        var needed = context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>()?.Policy switch
+        {
+            DashboardSession.LoginPolicy or DashboardSession.EventsPolicy => ApiRoles.Read,
+            { } policy => policy,
+            null => "another",
+        };
         var roles = context.User.FindAll(c => c.Type is ClaimTypes.Role or "role").Select(c => c.Value).ToList();
         var who = context.User.Identity?.Name ?? "this credential";
         context.Response.StatusCode = StatusCodes.Status403Forbidden;

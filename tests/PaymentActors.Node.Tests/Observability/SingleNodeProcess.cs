@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using PaymentActors.Node.Tests.Harness;
+using PaymentActors.Testing;
 
 namespace PaymentActors.Node.Tests.Observability;
 
@@ -11,17 +12,21 @@ public sealed class SingleNodeProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly string _directory;
 
-    private SingleNodeProcess(Process process, string directory, int httpPort)
+    private SingleNodeProcess(Process process, string directory, int httpPort, NodeSecurity security)
     {
         _process = process;
         _directory = directory;
         HttpPort = httpPort;
-        BaseUri = new Uri($"http://127.0.0.1:{httpPort}/");
+        BaseUri = new Uri($"{(security.Tls ? "https" : "http")}://127.0.0.1:{httpPort}/");
+        Http = security.Http ?? new HttpClient();
+        Http.Timeout = TimeSpan.FromMinutes(1);
     }
 
     public int HttpPort { get; }
     public Uri BaseUri { get; }
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(1) };
+
+    /// <summary>A client for the node's API: plain, or (secured) trusting the cluster CA and sending the security's key.</summary>
+    public HttpClient Http { get; }
 
     public string Output
     {
@@ -34,20 +39,23 @@ public sealed class SingleNodeProcess : IAsyncDisposable
         }
     }
 
-    public static SingleNodeProcess Start(params string[] extraArgs)
+    public static SingleNodeProcess Start(params string[] extraArgs) => Start(NodeSecurity.Insecure, extraArgs);
+
+    /// <summary>A node with <paramref name="security"/>'s flags (TLS, API keys) instead of <c>--insecure</c>.</summary>
+    public static SingleNodeProcess Start(NodeSecurity security, params string[] extraArgs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "pa-obs-" + Guid.NewGuid().ToString("N")[..8]);
         var httpPort = RepoPaths.FreeTcpPort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var port = RepoPaths.FreeTcpPort().ToString();
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--host", "127.0.0.1", "--port", port, "--http-port", httpPort.ToString(), "--data-dir", directory }
+        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node" }.Concat(security.Arguments).Concat(new[] { "--host", "127.0.0.1", "--port", port, "--http-port", httpPort.ToString(), "--data-dir", directory })
                      .Concat(extraArgs))
         {
             info.ArgumentList.Add(a);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a node");
-        var node = new SingleNodeProcess(process, directory, httpPort);
+        var node = new SingleNodeProcess(process, directory, httpPort, security);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();

@@ -156,4 +156,35 @@ function connect() {
   };
 }
 
-connect();
+// A secured node: the event stream needs the read role, and EventSource cannot send a bearer header. The page
+// exchanges a key for an HttpOnly session cookie (POST /dashboard/session with the key in the Authorization
+// header) and then connects; the cookie is sent with the stream by the browser, never seen by this script.
+async function start() {
+  const state = await (await fetch("/dashboard/session", { credentials: "same-origin" })).json();
+  if (!state.secured || state.signedIn) {
+    connect();
+    return;
+  }
+  $("connection").textContent = "signed out";
+  const form = $("login");
+  form.hidden = false;
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    $("login-error").textContent = "";
+    const response = await fetch("/dashboard/session", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Authorization: "Bearer " + $("login-key").value.trim() },
+    });
+    $("login-key").value = "";
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      $("login-error").textContent = body.reason || `refused (${response.status})`;
+      return;
+    }
+    form.hidden = true;
+    connect();
+  });
+}
+
+start();
