@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -43,6 +44,9 @@ public static class HttpSecurity
         }
 
         builder.Services.AddSingleton(security.ApiKeys ?? new ApiKeyStore([]));
+        // The dashboard cookie's keys live in this process only: nothing written to disk unencrypted, and a restart
+        // ends the sessions (the page asks for a key again).
+        builder.Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         var authentication = builder.Services.AddAuthentication(BearerScheme)
             .AddPolicyScheme(BearerScheme, "API key or JWT", o => o.ForwardDefaultSelector = context =>
                 security.Jwt is not null && BearerToken(context.Request) is { } token && token.Count(c => c == '.') == 2 ? JwtScheme : ApiKeyScheme)
