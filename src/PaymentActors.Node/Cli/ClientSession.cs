@@ -53,7 +53,8 @@ public sealed class ClientSession : IAsyncDisposable
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(s => s.AddSingleton<IHostLifetime, NoSignalLifetime>().AddAkka(ClientSystemName, (b, _) => b
                 .WithPaymentsClusterClient(options.Host, 0, contacts, tls: security.Tls)
-                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
+                // Stdout carries the verb's answer only (JSON, for scripts); the verb reports its own failures in one line.
+                .AddHocon("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)))
             .Build();
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
