@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Node.Tests.Harness;
-using PaymentActors.Node.Tests.Observability;
 
 namespace PaymentActors.Node.Tests.Http;
 
