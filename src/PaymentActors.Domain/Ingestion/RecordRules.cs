@@ -60,6 +60,7 @@ internal static class RecordRules
                 $"timestamp: {DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(request.EventTimeMs, 0, 253402300799999)):O} is more than {o.MaxFutureSkew} ahead of this node's clock (max future skew)"));
         }
 
+        request = o.ImportPolicy.Apply(request);
         var rejection = TransactionValidation.Validate(request, out _);
         if (rejection is not null)
         {

@@ -49,7 +49,8 @@ public static class DemoVerb
         var zipf = new Option<bool>("--zipf") { Description = "generator: Zipf-skewed accounts instead of uniform" };
         var httpPort = NumberOption.Create("--http-port", "port of the node's HTTP API and live dashboard on 127.0.0.1 (0: any free port)", 0, p => p is >= 0 and <= 65535, "a TCP port (0-65535)");
         var hold = new Option<bool>("--hold") { Description = "keep the node and its dashboard up after the replay, until Ctrl+C" };
-        foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf, httpPort, hold })
+        var importPolicy = ImportPolicyOption.Create("import-overdraft for a PaySim file, else strict");
+        foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf, httpPort, hold, importPolicy })
         {
             command.Options.Add(o);
         }
@@ -66,7 +67,7 @@ public static class DemoVerb
                     new GeneratorOptions(Accounts: parse.GetValue(accounts), Skew: parse.GetValue(zipf) ? AccountSkew.Zipf : AccountSkew.Uniform, FraudRate: parse.GetValue(fraudRate)))
                 : null;
             return RunAsync(new DemoRun(parse.GetValue(file), parse.GetValue(format), parse.GetValue(json), parse.GetValue(noProgress), parse.GetValue(deadLetters),
-                parse.GetValue(db)!, generator, options, parse.GetValue(httpPort), parse.GetValue(hold), log), ShutdownSignals.Stopping);
+                parse.GetValue(db)!, generator, options, parse.GetValue(httpPort), parse.GetValue(hold), log, parse.GetValue(importPolicy)), ShutdownSignals.Stopping);
         });
         return command;
     }
@@ -77,7 +78,7 @@ public static class DemoVerb
     private sealed record GeneratorRun(long Count, int Seed, int Rate, GeneratorOptions Options);
 
     private sealed record DemoRun(string? File, string? Format, bool Json, bool NoProgress, string? DeadLetters, string Db, GeneratorRun? Generator, NodeOptions Options,
-        int HttpPort, bool Hold, NodeLogOptions Log);
+        int HttpPort, bool Hold, NodeLogOptions Log, ImportPolicy? ImportPolicy);
 
     private static async Task<int> RunAsync(DemoRun demo, CancellationToken cancel)
     {
@@ -113,13 +114,15 @@ public static class DemoVerb
             AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
             MaxWindowResultsPerQuery = int.MaxValue, // in-process: no remoting frame to fit
             Windows = WindowSettings.Default with { IdleTimeout = TimeSpan.FromMilliseconds(500) },
-            // PaySim's balances are inconsistent by design: imported accounts get an import overdraft (docs/RISK.md).
-            Accounts = format == InputFormat.PaySim
-                ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
-                : AccountActorSettings.Default,
             // Ctrl+C and SIGTERM are the CLI's (ShutdownSignals): Akka's own exit hook would stop the actor system
             // underneath the running ingestion, before its stream has stopped and its offsets are committed.
             ExtraHocon = "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
+        };
+        // PaySim's balances are inconsistent by design: unless told otherwise, the accounts its records open get the
+        // import overdraft (docs/INGESTION.md), as `ingest --import-policy` and POST /transactions?importPolicy= give them.
+        var ingestion = new IngestionOptions
+        {
+            ImportPolicy = demo.ImportPolicy ?? (format == InputFormat.PaySim && generate == 0 ? ImportPolicy.ImportOverdraft : ImportPolicy.Strict),
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
@@ -144,9 +147,9 @@ public static class DemoVerb
         var stopwatch = Stopwatch.StartNew();
         var run = demo.Generator is { } generator
             ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file,
-                FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate),
+                FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate, ingestion.ImportPolicy),
                 DeliverySettings.Default, counters, deadLetters, cancel, endWindowsAtEnd: true, onOutcome: alerts.Add)
-            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
+            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, ingestion, DeliverySettings.Default, counters, deadLetters,
                 cancel, endWindowsAtEnd: true, onOutcome: alerts.Add);
         await ShowProgressAsync(run, counters, generate > 0 ? generate : CountLines(file), Path.GetFileName(file),
             !json && !demo.NoProgress && !Console.IsOutputRedirected);
@@ -188,6 +191,7 @@ public static class DemoVerb
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 file,
+                importPolicy = ingestion.ImportPolicy.ToWire(),
                 read = counters.Read,
                 accepted = counters.Accepted,
                 approved = counters.Approved,

@@ -68,6 +68,14 @@ public static class IngestEndpoint
                 return;
             }
 
+            var policyText = context.Request.Query["importPolicy"].ToString();
+            if (!ImportPolicies.TryParse(policyText.Length == 0 ? "strict" : policyText, out var importPolicy))
+            {
+                await Refuse(context, StatusCodes.Status400BadRequest,
+                    $"importPolicy: '{policyText}' is not one of {string.Join(", ", ImportPolicies.Names)}; nothing was read or applied");
+                return;
+            }
+
             if (context.Request.ContentLength > limits.MaxBufferedBodyBytes)
             {
                 await Refuse(context, StatusCodes.Status413PayloadTooLarge,
@@ -87,13 +95,14 @@ public static class IngestEndpoint
 
             try
             {
-                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, limits, locality, system);
+                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, limits, locality, system, importPolicy);
             }
             finally
             {
                 gate.Exit();
             }
-        }).WithSummary("Ingest NDJSON transactions; streams one outcome line per record, then a summary; 429 + Retry-After when saturated");
+        }).WithSummary("Ingest NDJSON transactions (?importPolicy=strict|import-overdraft, default strict); streams one outcome line per record, " +
+                       "then a summary; 429 + Retry-After when saturated");
     }
 
     /// <summary>NDJSON under its usual names; no Content-Type at all is taken as NDJSON too (streaming clients often send none).</summary>
@@ -118,7 +127,8 @@ public static class IngestEndpoint
         return context.Response.WriteAsJsonAsync(new { error });
     }
 
-    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, IngestLimits limits, ShardLocality locality, ActorSystem system)
+    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, IngestLimits limits, ShardLocality locality, ActorSystem system,
+        ImportPolicy importPolicy)
     {
         // This endpoint enforces its own limits (below); Kestrel's default cut a chunked body with no reason given.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -155,7 +165,7 @@ public static class IngestEndpoint
         }
 
         context.Response.ContentType = "application/x-ndjson";
-        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew };
+        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew, ImportPolicy = importPolicy };
         var parser = new JsonLinesParser(options);
         var counters = new IngestionCounters();
         var rejected = new ConcurrentQueue<DeadLetter>();
@@ -253,7 +263,11 @@ public static class IngestEndpoint
 
         await Write(new
         {
-            summary = new { read = counters.Read, accepted = counters.Accepted, rejected = counters.Rejected, duplicates = counters.Duplicates },
+            summary = new
+            {
+                read = counters.Read, accepted = counters.Accepted, approved = counters.Approved, flagged = counters.Flagged, declined = counters.Declined,
+                rejected = counters.Rejected, duplicates = counters.Duplicates, importPolicy = importPolicy.ToWire(),
+            },
         });
     }
 
