@@ -202,7 +202,7 @@ public static class IngestEndpoint
             while (duplicates.TryDequeue(out var t))
             {
                 unanswered.TryRemove(t.Line, out _);
-                await Write(new { line = t.Line, id = t.Request.TransactionId, status = "Duplicate", duplicate = true,
+                await Write(new { line = t.Line, transactionId = t.Request.TransactionId, status = "Duplicate", duplicate = true,
                     reason = "an exact repeat of an earlier record in this request" });
             }
         }
@@ -232,7 +232,7 @@ public static class IngestEndpoint
                     await Write(new
                     {
                         line = o.Transaction.Line,
-                        id = o.Outcome.TransactionId,
+                        transactionId = o.Outcome.TransactionId,
                         status = o.Outcome.Status.ToString(),
                         duplicate = o.Outcome.IsDuplicate,
                         reason = o.Outcome.Reason,
@@ -265,8 +265,8 @@ public static class IngestEndpoint
         {
             summary = new
             {
-                read = counters.Read, accepted = counters.Accepted, approved = counters.Approved, flagged = counters.Flagged, declined = counters.Declined,
-                rejected = counters.Rejected, duplicates = counters.Duplicates, importPolicy = importPolicy.ToWire(),
+                read = counters.Read, accepted = counters.Accepted, rejected = counters.Rejected, duplicates = counters.Duplicates,
+                approved = counters.Approved, flagged = counters.Flagged, declined = counters.Declined, importPolicy = importPolicy.ToWire(),
             },
         });
     }
@@ -280,7 +280,7 @@ public static class IngestEndpoint
         ConcurrentQueue<NormalisedTransaction> duplicates, string detail, Func<object, Task> write, Func<Task> writeRejections)
     {
         var reason = $"{JournalUnavailable}: no durable answer in time ({detail}); retry with the same id";
-        var records = unanswered.OrderBy(p => p.Key).Select(p => new { line = p.Key, id = p.Value, status = "Unknown", reason }).ToList();
+        var records = unanswered.OrderBy(p => p.Key).Select(p => new { line = p.Key, transactionId = p.Value, status = "Unknown", reason }).ToList();
         if (!context.Response.HasStarted)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -293,7 +293,7 @@ public static class IngestEndpoint
                 retryAfterSeconds = IngestLimits.RetryAfterSeconds,
                 unknown = records,
                 rejected = rejected.Select(d => new { line = d.Line, status = "Rejected", field = d.Field, reason = d.Reason }),
-                duplicates = duplicates.Select(t => new { line = t.Line, id = t.Request.TransactionId, status = "Duplicate" }),
+                duplicates = duplicates.Select(t => new { line = t.Line, transactionId = t.Request.TransactionId, status = "Duplicate" }),
             }, Json));
             return;
         }

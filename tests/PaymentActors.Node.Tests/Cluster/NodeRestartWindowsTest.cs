@@ -41,7 +41,7 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
     private async Task<List<long>> HourlyStartsAsync()
     {
         var results = JsonDocument.Parse(await _node.Http.GetStringAsync(new Uri(_node.BaseUri, "windows?window=hourly&key=all/"))).RootElement;
-        return results.EnumerateArray().Select(r => r.GetProperty("start").GetInt64()).Distinct().Order().ToList();
+        return results.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("start").GetInt64()).Distinct().Order().ToList();
     }
 
     [Fact]
