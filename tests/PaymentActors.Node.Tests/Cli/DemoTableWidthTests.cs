@@ -15,7 +15,7 @@ public sealed partial class DemoTableWidthTests
         try
         {
             var demo = await ProcessRunner.CliWithin(TimeSpan.FromMinutes(5), "demo", "--file", Path.Combine(RepoPaths.Root, "samples", "paysim-10k.csv"),
-                "--no-progress", "--db", "memory", "--data-dir", dataDir);
+                "--no-progress", "--db", "memory", "--log-level", "error", "--data-dir", dataDir);
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             // The summary, not the node's log lines (a timestamp first) that share stdout.
             var lines = demo.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => !LogLine().IsMatch(l)).ToList();
