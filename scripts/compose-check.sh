@@ -205,7 +205,7 @@ submit() {
       "$2" "$3" "$amount" "$stamp" \
     | https "$1" "$PAYMENTS_API_KEY_INGEST" --max-time 30 -H 'Content-Type: application/x-ndjson' --data-binary @- "$(url "$1")/transactions" \
     > "$logs/submit-$2.out" || return 1
-  grep -q "\"id\":\"$2\".*\"status\":\"Approved\"" "$logs/submit-$2.out"
+  grep -q "\"transactionId\":\"$2\".*\"status\":\"Approved\"" "$logs/submit-$2.out"
 }
 # balance_is NODE ACCOUNT MINOR ID: GET /accounts/ACCOUNT answers the balance and lists the transaction.
 balance_is() {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace PaymentActors.Testing;
@@ -47,6 +48,23 @@ public static class ChildProcesses
         }
 
         return cleanup;
+    }
+
+    /// <summary>kill -9 of <paramref name="process"/> and its children, if it still runs; waits up to 10 s for it to go.</summary>
+    public static void KillTree(Process? process)
+    {
+        try
+        {
+            if (process is { HasExited: false } p)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
     }
 
     internal static void Forget(Cleanup cleanup)

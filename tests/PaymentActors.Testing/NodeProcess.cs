@@ -129,21 +129,7 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>kill -9: no leave, no hand-over; the cluster must detect and down it.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (_process is { HasExited: false } p)
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
+    public void Kill() => ChildProcesses.KillTree(_process);
 
     /// <summary>SIGTERM: CoordinatedShutdown leaves the cluster and hands shards over; killed after <paramref name="timeout"/>.</summary>
     public async Task StopGracefullyAsync(TimeSpan timeout)

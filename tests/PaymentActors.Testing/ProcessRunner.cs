@@ -8,8 +8,11 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 public static class ProcessRunner
 {
     /// <summary>Runs the <c>paymentactors</c> executable built beside the tests, against an insecure cluster (<c>PAYMENTS_INSECURE=true</c>).</summary>
-    public static Task<ProcessResult> Cli(params string[] args) =>
-        RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], TimeSpan.FromMinutes(1), environment: new Dictionary<string, string> { ["PAYMENTS_INSECURE"] = "true" });
+    public static Task<ProcessResult> Cli(params string[] args) => CliWithin(TimeSpan.FromMinutes(1), args);
+
+    /// <summary><see cref="Cli"/> for a verb that may take longer than a minute (a replay of the whole PaySim sample).</summary>
+    public static Task<ProcessResult> CliWithin(TimeSpan timeout, params string[] args) =>
+        RunAsync("dotnet", ["exec", RepoPaths.NodeDll, .. args], timeout, environment: new Dictionary<string, string> { ["PAYMENTS_INSECURE"] = "true" });
 
     /// <summary>Runs the executable with exactly the flags given (no security defaults).</summary>
     public static Task<ProcessResult> CliAsIs(params string[] args) =>

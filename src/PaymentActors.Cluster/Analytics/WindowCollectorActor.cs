@@ -80,8 +80,14 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
                 Record(new SourceRetired(source));
             }
         });
-        // At most maxResults per answer (a remote message must fit a frame): narrow by window, key or time to see more.
-        Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Take(maxResults).ToList())));
+        // At most maxResults per answer (a remote message must fit a frame): the answer says when more follow, to page through.
+        Command<GetWindowResults>(q =>
+        {
+            var size = q.Limit > 0 ? Math.Min(q.Limit, maxResults) : maxResults;
+            var page = _state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Skip(Math.Max(0, q.Offset)).Take(size == int.MaxValue ? size : size + 1).ToList();
+            var truncated = page.Count > size;
+            Sender.Tell(new WindowResults(truncated ? page.GetRange(0, size) : page, truncated));
+        });
         Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
             _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));

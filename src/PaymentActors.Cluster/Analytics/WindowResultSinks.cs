@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Cluster.Hosting;
@@ -91,6 +90,4 @@ public static class WindowResultJson
         p95Minor = r.Quantile(0.95),
         p99Minor = r.Quantile(0.99),
     });
-
-    public static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

@@ -14,6 +14,22 @@ public sealed class WindowsClient(IActorRef collector, TimeSpan? timeout = null)
         long toMs = long.MaxValue, CancellationToken cancellationToken = default) =>
         (await collector.Ask<WindowResults>(new GetWindowResults(window, keyPrefix, fromMs, toMs), _timeout, cancellationToken)).Results;
 
+    /// <summary>Every result the query matches, page after page (a page is at most the collector's maximum).</summary>
+    public async Task<IReadOnlyList<WindowResult>> GetAllResultsAsync(string? window = null, string? keyPrefix = null, long fromMs = long.MinValue,
+        long toMs = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        var all = new List<WindowResult>();
+        while (true)
+        {
+            var page = await collector.Ask<WindowResults>(new GetWindowResults(window, keyPrefix, fromMs, toMs, all.Count), _timeout, cancellationToken);
+            all.AddRange(page.Results);
+            if (!page.Truncated || page.Results.Count == 0)
+            {
+                return all;
+            }
+        }
+    }
+
     public Task<CollectorStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         collector.Ask<CollectorStatus>(GetCollectorStatus.Instance, _timeout, cancellationToken);
 }

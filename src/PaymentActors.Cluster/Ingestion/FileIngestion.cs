@@ -32,10 +32,12 @@ public static class FileIngestion
     /// The seeded generator as a source of items, at most <paramref name="ratePerSecond"/> a second (0: as
     /// fast as the accounts take them). Same seed, same records, same positions: resumable like a file.
     /// </summary>
-    public static Source<IngestItem, NotUsed> GeneratorItems(int seed, long count, GeneratorOptions options, int ratePerSecond)
+    public static Source<IngestItem, NotUsed> GeneratorItems(int seed, long count, GeneratorOptions options, int ratePerSecond,
+        ImportPolicy importPolicy = ImportPolicy.Strict)
     {
         var source = Source.From(new TransactionGenerator(seed, options).Generate(count))
-            .Select(t => new IngestItem(t.Line, new RawRecord(t.Source, t.Line, t.Request.TransactionId), ParseResult.Ok(t)));
+            .Select(t => new IngestItem(t.Line, new RawRecord(t.Source, t.Line, t.Request.TransactionId),
+                ParseResult.Ok(t with { Request = importPolicy.Apply(t.Request) })));
         return ratePerSecond > 0
             ? source.Throttle(ratePerSecond, TimeSpan.FromSeconds(1), Math.Max(1, ratePerSecond / 10), ThrottleMode.Shaping)
             : source;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using PaymentActors.Cluster.Hosting;
-using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Cluster.Risk;
@@ -19,11 +19,7 @@ public sealed class JsonLinesAlertSink(string path) : IAlertSink
         var text = new System.Text.StringBuilder();
         foreach (var a in alerts)
         {
-            text.Append(JsonSerializer.Serialize(new
-            {
-                id = a.TransactionId, account = a.AccountId, type = a.Type.ToString(), amountMinor = a.AmountMinor, currency = a.Currency,
-                eventTimeMs = a.EventTimeMs, decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
-            })).Append('\n');
+            text.Append(JsonSerializer.Serialize(AlertView.Of(a))).Append('\n');
         }
 
         File.AppendAllText(path, text.ToString());
@@ -44,7 +40,7 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
             connection.Execute(null, """
                 CREATE TABLE IF NOT EXISTS risk_alerts (
                   transaction_id VARCHAR(64) NOT NULL PRIMARY KEY, account_id VARCHAR(64) NOT NULL, tx_type VARCHAR(16) NOT NULL,
-                  amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, event_time_ms BIGINT NOT NULL, decision VARCHAR(8) NOT NULL,
+                  amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, event_time_ms BIGINT NOT NULL, decision VARCHAR(16) NOT NULL,
                   rules VARCHAR(2000) NOT NULL)
                 """);
             _created = true;
@@ -57,8 +53,8 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
                 postgres
                     ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
                     : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
-                ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToString()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
-                ("@ts", a.EventTimeMs), ("@dec", a.Status == TransactionStatus.Flagged ? "flag" : "decline"),
+                ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToWire()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
+                ("@ts", a.EventTimeMs), ("@dec", a.Status.ToString()),
                 ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
         }
 

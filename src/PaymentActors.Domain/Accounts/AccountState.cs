@@ -151,7 +151,7 @@ public sealed class AccountState
         if (!IsOpen)
         {
             var opening = request.OpeningBalanceMinor ?? 0;
-            overdraft = _policy.DefaultOverdraftLimitMinor;
+            overdraft = request.OpeningOverdraftMinor ?? _policy.DefaultOverdraftLimitMinor;
             balance = opening;
             events.Add(new AccountOpened(AccountId, currency.Code, overdraft, opening, request.EventTimeMs));
         }

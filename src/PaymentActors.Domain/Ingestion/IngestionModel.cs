@@ -85,6 +85,9 @@ public sealed record IngestionOptions
     /// <summary>A record whose event time is further than this ahead of <see cref="Clock"/> is rejected (field <c>timestamp</c>).</summary>
     public TimeSpan MaxFutureSkew { get; init; } = DefaultMaxFutureSkew;
 
+    /// <summary>How a record opens an account it is the first to reach; strict unless the run or request says otherwise.</summary>
+    public ImportPolicy ImportPolicy { get; init; } = ImportPolicy.Strict;
+
     public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
 }
 

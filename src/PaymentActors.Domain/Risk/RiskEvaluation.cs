@@ -56,7 +56,7 @@ public sealed record RiskEvaluationResult(
 public static class InMemoryRiskEvaluation
 {
     /// <summary>Import overdraft: PaySim's reported balances are inconsistent, so replays do not decline for funds.</summary>
-    public static readonly AccountPolicy ImportPolicy = new(DefaultOverdraftLimitMinor: 10_000_000_000_000);
+    public static readonly AccountPolicy ImportPolicy = new(DefaultOverdraftLimitMinor: ImportPolicies.ImportOverdraftMinor);
 
     public static RiskEvaluationResult Run(IEnumerable<NormalisedTransaction> transactions, IRiskEvaluator rules)
     {

@@ -12,6 +12,8 @@ namespace PaymentActors.Domain.Transactions;
 /// <param name="Counterparty">Payee of a TRANSFER (required), merchant or agent otherwise (optional).</param>
 /// <param name="EventTimeMs">Event time, Unix milliseconds.</param>
 /// <param name="OpeningBalanceMinor">Balance to open the account with if it has never been seen (imported ledgers such as PaySim); ignored once the account exists.</param>
+/// <param name="OpeningOverdraftMinor">Overdraft limit to open the account with if it has never been seen (the import policy, <see cref="Ingestion.ImportPolicy"/>);
+/// null: the node's default; ignored once the account exists.</param>
 public sealed record TransactionRequest(
     string TransactionId,
     string AccountId,
@@ -20,7 +22,8 @@ public sealed record TransactionRequest(
     string CurrencyCode,
     string? Counterparty,
     long EventTimeMs,
-    long? OpeningBalanceMinor = null)
+    long? OpeningBalanceMinor = null,
+    long? OpeningOverdraftMinor = null)
 {
     public const int MaxIdLength = Identifiers.Identifier.MaxLength;
 
@@ -69,6 +72,11 @@ public static class TransactionValidation
         if (r.OpeningBalanceMinor is < 0)
         {
             return new RejectReason(RejectCode.InvalidField, "openingBalance: must not be negative");
+        }
+
+        if (r.OpeningOverdraftMinor is < 0)
+        {
+            return new RejectReason(RejectCode.InvalidField, "openingOverdraft: must not be negative");
         }
 
         if (r.Type == TransactionType.Transfer)

@@ -166,16 +166,7 @@ public static class ClientVerbs
 
         await using var session = await ClientSession.ConnectAsync(client);
         var outcome = await session.Client.SubmitAsync(request);
-        Console.WriteLine(JsonSerializer.Serialize(new
-        {
-            id = outcome.TransactionId,
-            status = outcome.Status.ToString(),
-            duplicate = outcome.IsDuplicate,
-            reason = outcome.Reason,
-            balanceAfter = outcome.Currency is { } c && Currency.TryFind(c, out var cur, out _) ? Money.FormatMinor(outcome.BalanceAfterMinor, cur.Exponent) : null,
-            currency = outcome.Currency,
-            rules = outcome.Rules.Select(r => r.ToString()),
-        }, Json));
+        Console.WriteLine(JsonSerializer.Serialize(Http.ApiJson.Outcome(outcome), Json));
         return outcome.Status is TransactionStatus.Approved or TransactionStatus.Flagged ? 0 : 1;
     }
 
@@ -195,10 +186,9 @@ public static class ClientVerbs
 
     private static async Task<int> QueryWindowsAsync(ClientOptions client, string? window, string? keyPrefix, long fromMs, long toMs)
     {
-        var query = new Protocol.Analytics.GetWindowResults(window, keyPrefix, fromMs, toMs);
         await using var session = await ClientSession.ConnectAsync(client);
         var windows = new Cluster.Analytics.WindowsClient(await session.Registry.GetAsync<Cluster.Analytics.WindowCollector>());
-        foreach (var r in await windows.GetResultsAsync(query.Window, query.KeyPrefix, query.FromMs, query.ToMs))
+        foreach (var r in await windows.GetAllResultsAsync(window, keyPrefix, fromMs, toMs))
         {
             Console.WriteLine(Cluster.Analytics.WindowResultJson.ToJson(r));
         }
@@ -215,11 +205,7 @@ public static class ClientVerbs
         var reply = await (await RiskClientAsync(session)).GetAlertsAsync(account, fromMs, toMs, limit);
         foreach (var a in reply.Alerts)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                id = a.TransactionId, account = a.AccountId, type = a.Type.ToWire(), amountMinor = a.AmountMinor, currency = a.Currency, eventTimeMs = a.EventTimeMs,
-                decision = a.Status == TransactionStatus.Flagged ? "flag" : "decline", rules = a.Rules.Select(r => r.ToString()),
-            }, Json));
+            Console.WriteLine(JsonSerializer.Serialize(Cluster.Risk.AlertView.Of(a), Json));
         }
 
         Console.WriteLine(JsonSerializer.Serialize(new { alerts = reply.Alerts.Count, total = reply.Total }));
@@ -274,19 +260,7 @@ public static class ClientVerbs
 
         await using var session = await ClientSession.ConnectAsync(client);
         var view = await session.Client.GetAccountAsync(id);
-        var exponent = view.Currency is { } code && Currency.TryFind(code, out var currency, out _) ? currency.Exponent : 2;
-        Console.WriteLine(JsonSerializer.Serialize(new
-        {
-            account = view.AccountId,
-            open = view.IsOpen,
-            currency = view.Currency,
-            balance = Money.FormatMinor(view.BalanceMinor, exponent),
-            balanceMinor = view.BalanceMinor,
-            overdraftLimitMinor = view.OverdraftLimitMinor,
-            version = view.Version,
-            pendingTransfers = view.PendingTransfers,
-            recent = view.Recent.Select(r => new { id = r.TransactionId, type = r.Type.ToWire(), amountMinor = r.AmountMinor, status = r.Status.ToString(), at = r.EventTimeMs }),
-        }, Json));
+        Console.WriteLine(JsonSerializer.Serialize(Http.ApiJson.Account(view), Json));
         return 0;
     }
 

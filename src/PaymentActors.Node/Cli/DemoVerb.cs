@@ -49,7 +49,8 @@ public static class DemoVerb
         var zipf = new Option<bool>("--zipf") { Description = "generator: Zipf-skewed accounts instead of uniform" };
         var httpPort = NumberOption.Create("--http-port", "port of the node's HTTP API and live dashboard on 127.0.0.1 (0: any free port)", 0, p => p is >= 0 and <= 65535, "a TCP port (0-65535)");
         var hold = new Option<bool>("--hold") { Description = "keep the node and its dashboard up after the replay, until Ctrl+C" };
-        foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf, httpPort, hold })
+        var importPolicy = ImportPolicyOption.Create("import-overdraft for a PaySim file, else strict");
+        foreach (var o in new Option[] { file, format, json, noProgress, deadLetters, db, generate, accounts, seed, rate, fraudRate, zipf, httpPort, hold, importPolicy })
         {
             command.Options.Add(o);
         }
@@ -66,7 +67,7 @@ public static class DemoVerb
                     new GeneratorOptions(Accounts: parse.GetValue(accounts), Skew: parse.GetValue(zipf) ? AccountSkew.Zipf : AccountSkew.Uniform, FraudRate: parse.GetValue(fraudRate)))
                 : null;
             return RunAsync(new DemoRun(parse.GetValue(file), parse.GetValue(format), parse.GetValue(json), parse.GetValue(noProgress), parse.GetValue(deadLetters),
-                parse.GetValue(db)!, generator, options, parse.GetValue(httpPort), parse.GetValue(hold), log), ShutdownSignals.Stopping);
+                parse.GetValue(db)!, generator, options, parse.GetValue(httpPort), parse.GetValue(hold), log, parse.GetValue(importPolicy)), ShutdownSignals.Stopping);
         });
         return command;
     }
@@ -77,7 +78,7 @@ public static class DemoVerb
     private sealed record GeneratorRun(long Count, int Seed, int Rate, GeneratorOptions Options);
 
     private sealed record DemoRun(string? File, string? Format, bool Json, bool NoProgress, string? DeadLetters, string Db, GeneratorRun? Generator, NodeOptions Options,
-        int HttpPort, bool Hold, NodeLogOptions Log);
+        int HttpPort, bool Hold, NodeLogOptions Log, ImportPolicy? ImportPolicy);
 
     private static async Task<int> RunAsync(DemoRun demo, CancellationToken cancel)
     {
@@ -113,13 +114,15 @@ public static class DemoVerb
             AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
             MaxWindowResultsPerQuery = int.MaxValue, // in-process: no remoting frame to fit
             Windows = WindowSettings.Default with { IdleTimeout = TimeSpan.FromMilliseconds(500) },
-            // PaySim's balances are inconsistent by design: imported accounts get an import overdraft (docs/RISK.md).
-            Accounts = format == InputFormat.PaySim
-                ? AccountActorSettings.Default with { Policy = InMemoryRiskEvaluation.ImportPolicy }
-                : AccountActorSettings.Default,
             // Ctrl+C and SIGTERM are the CLI's (ShutdownSignals): Akka's own exit hook would stop the actor system
             // underneath the running ingestion, before its stream has stopped and its offsets are committed.
             ExtraHocon = "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
+        };
+        // PaySim's balances are inconsistent by design: unless told otherwise, the accounts its records open get the
+        // import overdraft (docs/INGESTION.md), as `ingest --import-policy` and POST /transactions?importPolicy= give them.
+        var ingestion = new IngestionOptions
+        {
+            ImportPolicy = demo.ImportPolicy ?? (format == InputFormat.PaySim && generate == 0 ? ImportPolicy.ImportOverdraft : ImportPolicy.Strict),
         };
         using var nodeLock = SqliteNodeLock.Acquire(settings);
 
@@ -144,9 +147,9 @@ public static class DemoVerb
         var stopwatch = Stopwatch.StartNew();
         var run = demo.Generator is { } generator
             ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file,
-                FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate),
+                FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate, ingestion.ImportPolicy),
                 DeliverySettings.Default, counters, deadLetters, cancel, endWindowsAtEnd: true, onOutcome: alerts.Add)
-            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, new IngestionOptions(), DeliverySettings.Default, counters, deadLetters,
+            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, ingestion, DeliverySettings.Default, counters, deadLetters,
                 cancel, endWindowsAtEnd: true, onOutcome: alerts.Add);
         await ShowProgressAsync(run, counters, generate > 0 ? generate : CountLines(file), Path.GetFileName(file),
             !json && !demo.NoProgress && !Console.IsOutputRedirected);
@@ -188,6 +191,7 @@ public static class DemoVerb
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 file,
+                importPolicy = ingestion.ImportPolicy.ToWire(),
                 read = counters.Read,
                 accepted = counters.Accepted,
                 approved = counters.Approved,
@@ -314,20 +318,22 @@ public static class DemoVerb
     private static void PrintSummary(string file, IngestionCounters c, TimeSpan elapsed, FileIngestionResult result, string deadLetters,
         string dataDir, IReadOnlyList<WindowResult> windows)
     {
-        var console = AnsiConsole.Console;
-        if (Console.IsOutputRedirected)
-        {
-            console.Profile.Width = 160; // a log file or pipe: no terminal to measure
-        }
-
+        var console = Console80();
         console.WriteLine();
-        var counts = new Table().Title($"[bold]{Markup.Escape(file.StartsWith("generator:", StringComparison.Ordinal) ? file : Path.GetFileName(file))}[/] in {elapsed.TotalSeconds:F1} s " +
-                                       $"({c.Read / Math.Max(elapsed.TotalSeconds, 1e-3):N0} records/s)")
-            .AddColumn("read").AddColumn("accepted").AddColumn("  approved").AddColumn("  flagged").AddColumn("  declined")
-            .AddColumn("rejected").AddColumn("duplicates").AddColumn("identity");
-        counts.AddRow(N(c.Read), N(c.Accepted), N(c.Approved), N(c.Flagged), N(c.Declined), N(c.Rejected), N(c.Duplicates),
-            c.IdentityHolds ? "[green]read = accepted + rejected + duplicates[/]" : "[red]BROKEN[/]");
+        // Every table fits 80 columns: counts one per row, and the window tables keep the columns that tell most (count,
+        // sum, p50, p99; every statistic is in `query windows` and GET /windows).
+        console.MarkupLine($"[bold]{Markup.Escape(file.StartsWith("generator:", StringComparison.Ordinal) ? file : Path.GetFileName(file))}[/] " +
+                           $"in {elapsed.TotalSeconds:F1} s ({c.Read / Math.Max(elapsed.TotalSeconds, 1e-3):N0} records/s)");
+        var counts = new Table().AddColumn("records").AddColumn(Right("count"));
+        counts.AddRow("read", N(c.Read));
+        counts.AddRow("accepted", N(c.Accepted));
+        counts.AddRow("  approved", N(c.Approved));
+        counts.AddRow("  flagged", N(c.Flagged));
+        counts.AddRow("  declined", N(c.Declined));
+        counts.AddRow("rejected", N(c.Rejected));
+        counts.AddRow("duplicates", N(c.Duplicates));
         console.Write(counts);
+        console.MarkupLine(c.IdentityHolds ? "[green]read = accepted + rejected + duplicates[/]" : "[red]BROKEN: read ≠ accepted + rejected + duplicates[/]");
         if (result.StartOffset > 0)
         {
             console.MarkupLine($"resumed after offset {result.StartOffset:N0} (already committed by an earlier run)");
@@ -344,15 +350,15 @@ public static class DemoVerb
         // Hourly tumbling windows by type: the busiest hours.
         var hourly = windows.Where(w => w.Window == "hourly" && w.Key.StartsWith("type:", StringComparison.Ordinal)).ToList();
         var busiest = hourly.GroupBy(w => w.Start).OrderByDescending(g => g.Sum(w => w.Count)).Take(6).OrderBy(g => g.Key).ToList();
-        var byType = new Table().Title("[bold]hourly windows by type[/] (6 busiest hours; amounts in currency units)")
-            .AddColumn("hour (UTC)").AddColumn("type").AddColumn("count").AddColumn("sum").AddColumn("mean").AddColumn("p50").AddColumn("p95").AddColumn("p99").AddColumn("max");
+        console.MarkupLine("[bold]hourly windows by type[/]: the 6 busiest hours, amounts in currency units");
+        var byType = new Table().Border(TableBorder.Simple)
+            .AddColumn("hour (UTC)").AddColumn("type").AddColumns(Right("count"), Right("sum"), Right("p50"), Right("p99"));
         foreach (var hour in busiest)
         {
             foreach (var w in hour.OrderBy(w => w.Key, StringComparer.Ordinal))
             {
                 var key = w.Key.Split('/');
-                byType.AddRow(WindowResultJson.Time(w.Start), key[0]["type:".Length..], N(w.Count), M(w.Sum, key[1]), M(w.Mean, key[1]),
-                    M(w.Quantile(0.5), key[1]), M(w.Quantile(0.95), key[1]), M(w.Quantile(0.99), key[1]), M(w.Max, key[1]));
+                byType.AddRow(ShortTime(w.Start), key[0]["type:".Length..], N(w.Count), M(w.Sum, key[1]), M(w.Quantile(0.5), key[1]), M(w.Quantile(0.99), key[1]));
             }
         }
 
@@ -360,12 +366,13 @@ public static class DemoVerb
 
         var sliding = windows.Where(w => w.Window == "sliding-6h" && w.Key.StartsWith("all/", StringComparison.Ordinal))
             .OrderByDescending(w => w.Sum).Take(6).OrderBy(w => w.Start).ToList();
-        var totals = new Table().Title("[bold]sliding 6 h / 1 h windows on totals[/] (6 largest by amount)")
-            .AddColumn("from (UTC)").AddColumn("to").AddColumn("count").AddColumn("sum").AddColumn("p99");
+        console.MarkupLine("[bold]sliding 6 h / 1 h windows on totals[/]: the 6 largest by amount");
+        var totals = new Table().Border(TableBorder.Simple)
+            .AddColumn("from (UTC)").AddColumn("to").AddColumns(Right("count"), Right("sum"), Right("p99"));
         foreach (var w in sliding)
         {
             var currency = w.Key.Split('/')[1];
-            totals.AddRow(WindowResultJson.Time(w.Start), WindowResultJson.Time(w.End), N(w.Count), M(w.Sum, currency), M(w.Quantile(0.99), currency));
+            totals.AddRow(ShortTime(w.Start), ShortTime(w.End), N(w.Count), M(w.Sum, currency), M(w.Quantile(0.99), currency));
         }
 
         console.Write(totals);
@@ -418,7 +425,7 @@ public static class DemoVerb
 
         public void Print()
         {
-            var console = AnsiConsole.Console;
+            var console = Console80();
             console.MarkupLine($"[bold]risk alerts[/]: {Flagged:N0} flagged, {RiskDeclined:N0} declined by risk" +
                 (ByRule.Count > 0 ? " — " + Markup.Escape(string.Join(", ", ByRule.Select(kv => $"{kv.Key} {kv.Value:N0}"))) : ""));
             if (Inconsistent > 0)
@@ -427,6 +434,23 @@ public static class DemoVerb
             }
         }
     }
+
+    /// <summary>The console the summary is written to, 80 columns wide when there is no terminal to measure (a log file or pipe).</summary>
+    private static IAnsiConsole Console80()
+    {
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 80;
+        }
+
+        return console;
+    }
+
+    private static TableColumn Right(string header) => new TableColumn(header).RightAligned();
+
+    /// <summary>Month, day and time: the year of a replay's windows is the same in every row.</summary>
+    private static string ShortTime(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 

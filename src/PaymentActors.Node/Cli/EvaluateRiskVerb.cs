@@ -75,7 +75,7 @@ public static class EvaluateRiskVerb
             foreach (var (t, o) in decisions.OrderBy(d => d.Transaction.Line))
             {
                 var decision = o.Status == TransactionStatus.Flagged ? "flag" : Positive(o) ? "decline" : "approve";
-                await writer.WriteLineAsync(JsonSerializer.Serialize(new { id = t.Request.TransactionId, decision, rules = o.Rules.Select(r => $"{r.RuleId}@{r.Version}") }));
+                await writer.WriteLineAsync(JsonSerializer.Serialize(new { transactionId = t.Request.TransactionId, decision, rules = o.Rules.Select(r => $"{r.RuleId}@{r.Version}") }));
             }
         }
 

@@ -11,7 +11,7 @@ using PaymentActors.Node.Hosting;
 namespace PaymentActors.Node.Cli;
 
 /// <summary>
-/// <c>ingest --file PATH [--format paysim|csv|jsonl] [--http http://127.0.0.1:8080]</c>: sends a file to a running
+/// <c>ingest --file PATH [--format paysim|csv|jsonl] [--import-policy strict|import-overdraft] [--http http://127.0.0.1:8080]</c>: sends a file to a running
 /// node's <c>POST /transactions</c>, streamed. CSV and PaySim files are parsed here and sent as JSON Lines
 /// (rows rejected here are reported here); on 429 the request is retried after the node's Retry-After.
 /// </summary>
@@ -42,21 +42,24 @@ public static class IngestVerb
         command.Options.Add(file);
         command.Options.Add(format);
         command.Options.Add(http);
+        var importPolicy = ImportPolicyOption.Create("strict");
+        command.Options.Add(importPolicy);
         var settings = SettingGroups.HttpClient(command);
         // The token System.CommandLine hands over is not tied to signals here (its own handling is off): use ours.
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(http)!,
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(file)!, parse.GetValue(format), parse.GetValue(importPolicy) ?? ImportPolicy.Strict, parse.GetValue(http)!,
             NodeSettingsBinder.BuildConfiguration(parse, settings), ShutdownSignals.Stopping));
         return command;
     }
 
-    private static async Task<int> RunAsync(string file, string? formatName, Uri node, Microsoft.Extensions.Configuration.IConfiguration httpSecurity, CancellationToken cancel)
+    private static async Task<int> RunAsync(string file, string? formatName, ImportPolicy importPolicy, Uri node, Microsoft.Extensions.Configuration.IConfiguration httpSecurity, CancellationToken cancel)
     {
         if (!File.Exists(file))
         {
             throw new CliException($"--file: '{file}' does not exist");
         }
 
-        var endpoint = new Uri(node, "/transactions");
+        // The node applies the policy to every record it parses (the JSON Lines sent carry none).
+        var endpoint = new Uri(node, "/transactions?importPolicy=" + importPolicy.ToWire());
         var format = formatName ?? (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "paysim");
         using var http = Security.HttpClients.For(endpoint, httpSecurity);
         var localRejections = 0;
@@ -110,7 +113,9 @@ public static class IngestVerb
 
             if (!response.IsSuccessStatusCode)
             {
-                throw CliException.Failure($"--http: {endpoint} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}");
+                var answer = await response.Content.ReadAsStringAsync(cancel);
+                // A 503 lists every record it could not answer: the start of it says why.
+                throw CliException.Failure($"--http: {endpoint} answered {(int)response.StatusCode} {(answer.Length > 600 ? answer[..600] + "…" : answer)}");
             }
 
             string? last = null;

@@ -43,7 +43,7 @@ public static class NodeVerb
         using var nodeLock = SqliteNodeLock.Acquire(settings);
         var app = BuildApp(settings, new RiskRulesHolder(RiskRulesFile.Load(options.Rules)), options.HttpPort, options.MaxIngestRequests, log,
             limits: new IngestLimits(MaxBufferedBodyBytes: options.MaxIngestBodyBytes, MaxStreamedBodyBytes: options.MaxIngestStreamBytes,
-                MaxFutureSkew: TimeSpan.FromSeconds(options.MaxFutureSkew)),
+                MaxFutureSkew: TimeSpan.FromSeconds(options.MaxFutureSkew), DeliveryDeadline: TimeSpan.FromSeconds(options.IngestDeliveryDeadline)),
             security: security);
         await Console.Out.WriteLineAsync($"paymentactors node {settings.SelfAddress} http={HttpScheme(settings)}://{settings.Host}:{options.HttpPort} db={settings.Database} {Describe(settings)}"
                                          + (security.Insecure ? " INSECURE" : $" tls={settings.Tls!.Subject}"));

@@ -144,8 +144,7 @@ public static class DashboardEndpoints
         try
         {
             var reply = await collector.Ask<AlertsReply>(new GetAlerts(null, long.MinValue, long.MaxValue, 15), AskTimeout, ct);
-            return reply.Alerts.Select(a => new AlertView(a.TransactionId, a.AccountId, a.Type.ToWire(), a.AmountMinor, a.Currency, a.EventTimeMs,
-                a.Status == TransactionStatus.Flagged ? "flag" : "decline", a.Rules.Select(r => r.ToString()).ToArray())).ToArray();
+            return reply.Alerts.Select(AlertView.Of).ToArray();
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
@@ -165,5 +164,3 @@ public sealed record LatencyView(double P50, double P95, double P99, long Sample
 public sealed record WindowsView(WindowPoint[] Hourly, WindowPoint[] Sliding);
 
 public sealed record WindowPoint(long Start, long End, string Key, long Count, long SumMinor);
-
-public sealed record AlertView(string Id, string Account, string Type, long AmountMinor, string Currency, long EventTimeMs, string Decision, string[] Rules);

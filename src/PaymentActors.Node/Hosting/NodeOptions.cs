@@ -35,6 +35,9 @@ public sealed class NodeOptions
     /// <summary>Seconds a record's event time may be ahead of the node's clock before it is rejected (field: timestamp).</summary>
     public long MaxFutureSkew { get; set; } = (long)Domain.Ingestion.IngestionOptions.DefaultMaxFutureSkew.TotalSeconds;
 
+    /// <summary>Seconds a POST /transactions record may wait for its durable answer before it is answered Unknown (or the request 503).</summary>
+    public long IngestDeliveryDeadline { get; set; } = 15;
+
     /// <summary>text | json; validated by <c>NodeLogOptions.From</c>.</summary>
     public string? LogFormat { get; set; }
 
@@ -71,6 +74,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.MaxFutureSkew < 1)
         {
             failures.Add($"--max-future-skew: {options.MaxFutureSkew} must be at least 1 (seconds)");
+        }
+
+        if (options.IngestDeliveryDeadline is < 1 or > 3600)
+        {
+            failures.Add($"--ingest-delivery-deadline: {options.IngestDeliveryDeadline} must be from 1 to 3600 (seconds)");
         }
 
         if (options.MaxIngestRequests < 1)

@@ -34,6 +34,14 @@ public static class HttpApi
         api.MapOpenApi();
     }
 
+    /// <summary>The same request with <c>offset</c> advanced: the address of the next page.</summary>
+    private static string NextPage(HttpRequest request, int offset)
+    {
+        var query = request.Query.Where(p => p.Key != "offset").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value.ToString())}")
+            .Append($"offset={offset}");
+        return $"{request.PathBase}{request.Path}?{string.Join('&', query)}";
+    }
+
     private static void MapApi(RouteGroupBuilder app)
     {
         IngestEndpoint.Map(app);
@@ -46,34 +54,27 @@ public static class HttpApi
 
             var client = new PaymentsClient(await region.GetAsync(ct));
             var view = await client.GetAccountAsync(id, ct);
-            return Results.Ok(new
-            {
-                view.AccountId,
-                view.IsOpen,
-                view.Currency,
-                balanceMinor = view.BalanceMinor,
-                overdraftLimitMinor = view.OverdraftLimitMinor,
-                view.Version,
-                view.PendingTransfers,
-                recent = view.Recent.Select(r => new
-                {
-                    r.TransactionId,
-                    type = r.Type.ToWire(),
-                    amountMinor = r.AmountMinor,
-                    deltaMinor = r.DeltaMinor,
-                    status = r.Status.ToString(),
-                    r.Counterparty,
-                    eventTimeMs = r.EventTimeMs,
-                }),
-            });
+            return Results.Ok(ApiJson.Account(view));
         }).WithSummary("An account: balance, currency, version, pending transfers, recent transactions");
 
-        app.MapGet("/windows", async (string? window, string? key, long? from, long? to, IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
+        app.MapGet("/windows", async (HttpRequest request, string? window, string? key, long? from, long? to, int? limit, int? offset,
+            IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
         {
-            var results = await (await collector.GetAsync(ct)).Ask<WindowResults>(
-                new GetWindowResults(window, key, from ?? long.MinValue, to ?? long.MaxValue), TimeSpan.FromSeconds(10), ct);
-            return Results.Ok(results.Results.Select(WindowResultView.Of));
-        }).WithSummary("Final window results (at most 2,000; narrow by window, key prefix and time)");
+            if (limit is < 1 or > WindowCollectorActor.DefaultMaxResults)
+            {
+                return Results.BadRequest(new { error = $"limit: {limit} is not from 1 to {WindowCollectorActor.DefaultMaxResults}" });
+            }
+
+            if (offset is < 0)
+            {
+                return Results.BadRequest(new { error = $"offset: {offset} must not be negative" });
+            }
+
+            var page = await (await collector.GetAsync(ct)).Ask<WindowResults>(
+                new GetWindowResults(window, key, from ?? long.MinValue, to ?? long.MaxValue, offset ?? 0, limit ?? 0), TimeSpan.FromSeconds(10), ct);
+            var next = page.Truncated ? NextPage(request, (offset ?? 0) + page.Results.Count) : null;
+            return Results.Ok(new { results = page.Results.Select(WindowResultView.Of), truncated = page.Truncated, next });
+        }).WithSummary("Final window results, a page at a time (limit at most 2,000); truncated and next say when more follow");
 
         app.MapGet("/alerts", async (string? account, long? from, long? to, int? limit, IRequiredActor<AlertCollector> alerts, CancellationToken ct) =>
         {
@@ -82,17 +83,12 @@ public static class HttpApi
             return Results.Ok(new
             {
                 total = reply.Total,
-                alerts = reply.Alerts.Select(a => new
-                {
-                    id = a.TransactionId, account = a.AccountId, type = a.Type.ToWire(), amountMinor = a.AmountMinor, currency = a.Currency,
-                    eventTimeMs = a.EventTimeMs, decision = a.Status == Domain.Accounts.TransactionStatus.Flagged ? "flag" : "decline",
-                    rules = a.Rules.Select(r => r.ToString()),
-                }),
+                alerts = reply.Alerts.Select(AlertView.Of),
             });
         }).WithSummary("Risk alerts, newest first");
 
         app.MapGet("/windows/status", async (IRequiredActor<WindowCollector> collector, CancellationToken ct) =>
-            Results.Ok(await (await collector.GetAsync(ct)).Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10), ct)))
+            Results.Ok(CollectorStatusView.Of(await (await collector.GetAsync(ct)).Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(10), ct))))
             .WithSummary("The window collector: watermark per source, min watermark, open and kept windows");
 
         app.MapGet("/cluster", (ActorSystem system) =>
@@ -112,6 +108,16 @@ public static class HttpApi
         app.MapGet("/cluster/shards", (ShardLocality locality) => Results.Ok(locality.Read()))
             .WithSummary("The account shard allocation as this node last read it, and where its ingest deliveries went");
     }
+}
+
+/// <summary>The collector's progress as JSON: a watermark not yet set (no event seen) is null, not the smallest long.</summary>
+public sealed record CollectorStatusView(IReadOnlyDictionary<string, long?> Watermarks, IReadOnlyList<string> RetiredSources, long? MinWatermark,
+    int OpenWindows, int KeptWindows, long ResultsEmitted)
+{
+    public static CollectorStatusView Of(CollectorStatus s) => new(s.Watermarks.ToDictionary(w => w.Key, w => Watermark(w.Value)), s.RetiredSources,
+        Watermark(s.MinWatermark), s.OpenWindows, s.KeptWindows, s.ResultsEmitted);
+
+    private static long? Watermark(long value) => value == long.MinValue ? null : value;
 }
 
 /// <summary>A window result as JSON: amounts in minor units of the currency that ends the key.</summary>

@@ -68,6 +68,14 @@ public static class IngestEndpoint
                 return;
             }
 
+            var policyText = context.Request.Query["importPolicy"].ToString();
+            if (!ImportPolicies.TryParse(policyText.Length == 0 ? "strict" : policyText, out var importPolicy))
+            {
+                await Refuse(context, StatusCodes.Status400BadRequest,
+                    $"importPolicy: '{policyText}' is not one of {string.Join(", ", ImportPolicies.Names)}; nothing was read or applied");
+                return;
+            }
+
             if (context.Request.ContentLength > limits.MaxBufferedBodyBytes)
             {
                 await Refuse(context, StatusCodes.Status413PayloadTooLarge,
@@ -87,13 +95,14 @@ public static class IngestEndpoint
 
             try
             {
-                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, limits, locality, system);
+                await IngestAsync(context, await region.GetAsync(context.RequestAborted), windows, limits, locality, system, importPolicy);
             }
             finally
             {
                 gate.Exit();
             }
-        }).WithSummary("Ingest NDJSON transactions; streams one outcome line per record, then a summary; 429 + Retry-After when saturated");
+        }).WithSummary("Ingest NDJSON transactions (?importPolicy=strict|import-overdraft, default strict); streams one outcome line per record, " +
+                       "then a summary; 429 + Retry-After when saturated");
     }
 
     /// <summary>NDJSON under its usual names; no Content-Type at all is taken as NDJSON too (streaming clients often send none).</summary>
@@ -118,7 +127,8 @@ public static class IngestEndpoint
         return context.Response.WriteAsJsonAsync(new { error });
     }
 
-    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, IngestLimits limits, ShardLocality locality, ActorSystem system)
+    private static async Task IngestAsync(HttpContext context, IActorRef region, NodeWindows windows, IngestLimits limits, ShardLocality locality, ActorSystem system,
+        ImportPolicy importPolicy)
     {
         // This endpoint enforces its own limits (below); Kestrel's default cut a chunked body with no reason given.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -155,7 +165,7 @@ public static class IngestEndpoint
         }
 
         context.Response.ContentType = "application/x-ndjson";
-        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew };
+        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew, ImportPolicy = importPolicy };
         var parser = new JsonLinesParser(options);
         var counters = new IngestionCounters();
         var rejected = new ConcurrentQueue<DeadLetter>();
@@ -192,7 +202,7 @@ public static class IngestEndpoint
             while (duplicates.TryDequeue(out var t))
             {
                 unanswered.TryRemove(t.Line, out _);
-                await Write(new { line = t.Line, id = t.Request.TransactionId, status = "Duplicate", duplicate = true,
+                await Write(new { line = t.Line, transactionId = t.Request.TransactionId, status = "Duplicate", duplicate = true,
                     reason = "an exact repeat of an earlier record in this request" });
             }
         }
@@ -222,7 +232,7 @@ public static class IngestEndpoint
                     await Write(new
                     {
                         line = o.Transaction.Line,
-                        id = o.Outcome.TransactionId,
+                        transactionId = o.Outcome.TransactionId,
                         status = o.Outcome.Status.ToString(),
                         duplicate = o.Outcome.IsDuplicate,
                         reason = o.Outcome.Reason,
@@ -253,7 +263,11 @@ public static class IngestEndpoint
 
         await Write(new
         {
-            summary = new { read = counters.Read, accepted = counters.Accepted, rejected = counters.Rejected, duplicates = counters.Duplicates },
+            summary = new
+            {
+                read = counters.Read, accepted = counters.Accepted, rejected = counters.Rejected, duplicates = counters.Duplicates,
+                approved = counters.Approved, flagged = counters.Flagged, declined = counters.Declined, importPolicy = importPolicy.ToWire(),
+            },
         });
     }
 
@@ -266,7 +280,7 @@ public static class IngestEndpoint
         ConcurrentQueue<NormalisedTransaction> duplicates, string detail, Func<object, Task> write, Func<Task> writeRejections)
     {
         var reason = $"{JournalUnavailable}: no durable answer in time ({detail}); retry with the same id";
-        var records = unanswered.OrderBy(p => p.Key).Select(p => new { line = p.Key, id = p.Value, status = "Unknown", reason }).ToList();
+        var records = unanswered.OrderBy(p => p.Key).Select(p => new { line = p.Key, transactionId = p.Value, status = "Unknown", reason }).ToList();
         if (!context.Response.HasStarted)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -279,7 +293,7 @@ public static class IngestEndpoint
                 retryAfterSeconds = IngestLimits.RetryAfterSeconds,
                 unknown = records,
                 rejected = rejected.Select(d => new { line = d.Line, status = "Rejected", field = d.Field, reason = d.Reason }),
-                duplicates = duplicates.Select(t => new { line = t.Line, id = t.Request.TransactionId, status = "Duplicate" }),
+                duplicates = duplicates.Select(t => new { line = t.Line, transactionId = t.Request.TransactionId, status = "Duplicate" }),
             }, Json));
             return;
         }

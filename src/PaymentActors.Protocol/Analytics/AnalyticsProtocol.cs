@@ -18,10 +18,14 @@ public sealed record WindowPartialsAck(string Source, long Sequence) : IPayments
 /// <summary>A window source is gone for good (its node left, or its stream ended): stop waiting for its watermark.</summary>
 public sealed record RetireWindowSource(string Source) : IPaymentsMessage;
 
-/// <summary>Query merged results. Reply: <see cref="WindowResults"/>.</summary>
-public sealed record GetWindowResults(string? Window, string? KeyPrefix, long FromMs, long ToMs) : IPaymentsMessage;
+/// <summary>
+/// Query merged results, ordered by start, window and key: a page of at most <paramref name="Limit"/> (0: the collector's
+/// maximum, which also caps it) after skipping <paramref name="Offset"/>. Reply: <see cref="WindowResults"/>.
+/// </summary>
+public sealed record GetWindowResults(string? Window, string? KeyPrefix, long FromMs, long ToMs, int Offset = 0, int Limit = 0) : IPaymentsMessage;
 
-public sealed record WindowResults(IReadOnlyList<WindowResult> Results) : IPaymentsMessage;
+/// <param name="Truncated">More results match after this page: ask again with the offset advanced by <c>Results.Count</c>.</param>
+public sealed record WindowResults(IReadOnlyList<WindowResult> Results, bool Truncated = false) : IPaymentsMessage;
 
 /// <summary>Query the collector's progress. Reply: <see cref="CollectorStatus"/>.</summary>
 public sealed record GetCollectorStatus : IPaymentsMessage

@@ -18,11 +18,11 @@ internal static class AnalyticsFormat
             m => new() { Source = m.Source },
             p => new(p.Source));
         f.Bind<GetWindowResults, P.GetWindowResults>("W3v2", P.GetWindowResults.Parser,
-            m => new() { Window = m.Window, KeyPrefix = m.KeyPrefix, FromMs = m.FromMs, ToMs = m.ToMs },
-            p => new(p.Window, p.KeyPrefix, p.FromMs, p.ToMs));
+            m => new() { Window = m.Window, KeyPrefix = m.KeyPrefix, FromMs = m.FromMs, ToMs = m.ToMs, Offset = m.Offset, Limit = m.Limit },
+            p => new(p.Window, p.KeyPrefix, p.FromMs, p.ToMs, p.Offset, p.Limit));
         f.Bind<WindowResults, P.WindowResults>("W4v2", P.WindowResults.Parser,
-            m => new() { Results = { m.Results.Select(ResultToProto) } },
-            p => new(p.Results.Select(ResultFromProto).ToArray()));
+            m => new() { Results = { m.Results.Select(ResultToProto) }, Truncated = m.Truncated },
+            p => new(p.Results.Select(ResultFromProto).ToArray(), p.Truncated));
         f.Bind<GetCollectorStatus, P.GetCollectorStatus>("W5v2", P.GetCollectorStatus.Parser,
             _ => new(),
             _ => GetCollectorStatus.Instance);

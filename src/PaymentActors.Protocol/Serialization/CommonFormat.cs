@@ -25,10 +25,12 @@ internal static class CommonFormat
         Counterparty = r.Counterparty,
         EventTimeMs = r.EventTimeMs,
         OpeningBalanceMinor = r.OpeningBalanceMinor,
+        OpeningOverdraftMinor = r.OpeningOverdraftMinor,
     };
 
     public static TransactionRequest FromProto(P.TransactionRequest r) =>
-        new(r.TransactionId, r.AccountId, Type(r.Type), r.AmountMinor, r.CurrencyCode, r.Counterparty, r.EventTimeMs, r.OpeningBalanceMinor);
+        new(r.TransactionId, r.AccountId, Type(r.Type), r.AmountMinor, r.CurrencyCode, r.Counterparty, r.EventTimeMs, r.OpeningBalanceMinor,
+            r.OpeningOverdraftMinor);
 
     public static P.TransactionOutcome ToProto(TransactionOutcome o) => new()
     {

@@ -20,12 +20,16 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
 
         var cashIn = await ProcessRunner.Cli("submit", "--id", "cli-1", "--account", "C100", "--type", "CASH_IN", "--amount", "250.00", "--currency", "EUR", "--contact", contact);
         Assert.True(cashIn.ExitCode == 0, cashIn.Stdout + cashIn.Stderr);
-        Assert.Contains("\"status\":\"Approved\"", cashIn.Stdout);
+        // The HTTP API's names and spellings (one vocabulary).
+        var outcome = JsonDocument.Parse(cashIn.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(["transactionId", "status", "duplicate", "reason", "balanceAfterMinor", "currency", "rules"], outcome.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("cli-1", outcome.GetProperty("transactionId").GetString());
+        Assert.Equal("Approved", outcome.GetProperty("status").GetString());
 
         var transfer = await ProcessRunner.Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
             "--counterparty", "C200", "--contact", contact);
         Assert.True(transfer.ExitCode == 0, transfer.Stdout + transfer.Stderr);
-        Assert.Contains("\"balanceAfter\":\"150.00\"", transfer.Stdout);
+        Assert.Contains("\"balanceAfterMinor\":15000", transfer.Stdout);
 
         var duplicate = await ProcessRunner.Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
             "--counterparty", "C200", "--contact", $"{NodeProcess.AddressOf(Ports.FreeTcpPort())},{cluster.Nodes[0].Address}");
@@ -50,7 +54,13 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
             await Task.Delay(250);
         }
 
-        Assert.Equal("100.00", account.GetProperty("balance").GetString());
+        Assert.Equal(["accountId", "isOpen", "currency", "balanceMinor", "overdraftLimitMinor", "version", "pendingTransfers", "recent"],
+            account.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("C200", account.GetProperty("accountId").GetString());
+        Assert.True(account.GetProperty("isOpen").GetBoolean());
+        var recent = account.GetProperty("recent").EnumerateArray().Single();
+        Assert.Equal(["transactionId", "type", "amountMinor", "deltaMinor", "status", "counterparty", "eventTimeMs"], recent.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("TRANSFER", recent.GetProperty("type").GetString());
         Assert.Equal(2, account.GetProperty("version").GetInt64());
 
         var status = await ProcessRunner.Cli("status", "--contact", contact);

@@ -74,7 +74,7 @@ public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper
                 case HttpStatusCode.OK:
                     foreach (var line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement))
                     {
-                        if (!line.TryGetProperty("id", out var id) || !byId.TryGetValue(id.GetString()!, out var sent))
+                        if (!line.TryGetProperty("transactionId", out var id) || !byId.TryGetValue(id.GetString()!, out var sent))
                         {
                             continue;
                         }

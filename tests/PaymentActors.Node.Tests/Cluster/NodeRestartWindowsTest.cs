@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cluster;
 
@@ -12,70 +11,16 @@ namespace PaymentActors.Node.Tests.Cluster;
 public sealed class NodeRestartWindowsTest : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pa-restart-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int _port = RepoPaths.FreeTcpPort();
-    private readonly int _httpPort = RepoPaths.FreeTcpPort();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(2) };
-    private Process? _node;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private SingleNodeProcess _node = null!;
 
-    public Task InitializeAsync() => StartNodeAsync();
-
-    private async Task StartNodeAsync()
+    public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", RepoPaths.NodeDll, "node", "--insecure", "--port", _port.ToString(), "--http-port", _httpPort.ToString(), "--data-dir", _directory })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        _node = Process.Start(info)!;
-        _node.OutputDataReceived += (_, _) => { };
-        _node.ErrorDataReceived += (_, _) => { };
-        _node.BeginOutputReadLine();
-        _node.BeginErrorReadLine();
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if ((await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/cluster")).Contains("\"Up\""))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(90))
-            {
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), "the node did not come up");
-            await Task.Delay(200);
-        }
+        _node = SingleNodeProcess.Start();
+        await _node.WaitUntilReadyAsync(ReadyTimeout);
     }
 
-    private async Task KillNodeAsync()
-    {
-        _node!.Kill(entireProcessTree: true);
-        await _node.WaitForExitAsync();
-        _node.Dispose();
-        _node = null;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await KillNodeAsync();
-        }
-
-        _http.Dispose();
-        try
-        {
-            Directory.Delete(_directory, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
     /// <summary>One CASH_IN a minute from <paramref name="fromMinute"/> to <paramref name="toMinute"/> (exclusive).</summary>
     private async Task<List<JsonElement>> IngestAsync(int fromMinute, int toMinute, string? extra = null)
@@ -88,15 +33,15 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
         }
 
         body.Append(extra);
-        var response = await _http.PostAsync($"http://127.0.0.1:{_httpPort}/transactions", new StringContent(body.ToString(), Encoding.UTF8, "application/x-ndjson"));
+        var response = await _node.Http.PostAsync(new Uri(_node.BaseUri, "transactions"), new StringContent(body.ToString(), Encoding.UTF8, "application/x-ndjson"));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
     }
 
     private async Task<List<long>> HourlyStartsAsync()
     {
-        var results = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/windows?window=hourly&key=all/")).RootElement;
-        return results.EnumerateArray().Select(r => r.GetProperty("start").GetInt64()).Distinct().Order().ToList();
+        var results = JsonDocument.Parse(await _node.Http.GetStringAsync(new Uri(_node.BaseUri, "windows?window=hourly&key=all/"))).RootElement;
+        return results.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("start").GetInt64()).Distinct().Order().ToList();
     }
 
     [Fact]
@@ -113,8 +58,9 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        await KillNodeAsync(); // SIGKILL: no leave, nobody sees this incarnation removed
-        await StartNodeAsync(); // same address, new incarnation
+        await _node.KillAsync(); // SIGKILL: no leave, nobody sees this incarnation removed
+        _node.Restart(); // same address, new incarnation
+        await _node.WaitUntilReadyAsync(ReadyTimeout);
 
         var lines = await IngestAsync(180, 360, JsonSerializer.Serialize(new { id = "y9999", account = "R1", type = "CASH_IN", amount = "1.00",
             currency = "EUR", timestamp = "9999-12-31T23:59:59Z" }) + "\n");
@@ -137,7 +83,7 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
             await Task.Delay(500);
         }
 
-        var status = JsonDocument.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_httpPort}/windows/status")).RootElement;
+        var status = JsonDocument.Parse(await _node.Http.GetStringAsync(new Uri(_node.BaseUri, "windows/status"))).RootElement;
         Assert.True(starts.Contains(hour4), $"no hourly result for hour 4 after the restart; results start at {string.Join(", ", starts)}; status {status}");
         // Hours 0, 1 (final before the kill), 3 and 4 (after it). Hour 2 was open in the killed node's window stage, which is
         // in memory: what it held is lost until windows are fed from the journal (docs/RELIABILITY.md, "Not covered"), so

@@ -74,12 +74,20 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
         }
 
         Assert.Equal(accounts.Count, alerts);
+        // One vocabulary: the CLI prints an alert as GET /alerts does, the type as POST /transactions takes it.
+        var listed = await ProcessRunner.Cli("query", "alerts", "--limit", "1", "--contact", contact);
+        var alert = JsonDocument.Parse(listed.Stdout.Trim().Split('\n')[0]).RootElement;
+        Assert.Equal(["transactionId", "accountId", "type", "amountMinor", "currency", "eventTimeMs", "status", "rules"], alert.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("PAYMENT", alert.GetProperty("type").GetString());
+        Assert.Equal("Declined", alert.GetProperty("status").GetString());
         await using (var db = new Npgsql.NpgsqlConnection(cluster.ConnectionString))
         {
             await db.OpenAsync();
             await using var count = db.CreateCommand();
             count.CommandText = "SELECT count(*) FROM risk_alerts WHERE rules LIKE 'payment-cap@1%'";
             Assert.Equal(accounts.Count, Convert.ToInt32(await count.ExecuteScalarAsync())); // the SQL alert sink
+            count.CommandText = "SELECT count(*) FROM risk_alerts WHERE tx_type = 'PAYMENT' AND decision = 'Declined'";
+            Assert.Equal(accounts.Count, Convert.ToInt32(await count.ExecuteScalarAsync())); // spelled as the API spells them
         }
 
         // Restart the oldest node (it hosts the singletons): alerts and decisions are persisted.

@@ -53,7 +53,7 @@ public sealed class SingletonFailoverTest(PostgresServer postgres)
             try
             {
                 var results = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{ingestNode.HttpPort}/windows?window=hourly&key=all/EUR");
-                actual = results.EnumerateArray().ToDictionary(r => r.GetProperty("start").GetInt64(),
+                actual = results.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("start").GetInt64(),
                     r => (r.GetProperty("count").GetInt64(), r.GetProperty("sumMinor").GetInt64()));
             }
             catch (HttpRequestException)

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Node.Tests.Harness;
-using PaymentActors.Node.Tests.Observability;
 
 namespace PaymentActors.Node.Tests.Http;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using PaymentActors.Node.Tests.Harness;
-using PaymentActors.Node.Tests.Observability;
 
 namespace PaymentActors.Node.Tests.Http;
 
@@ -15,7 +14,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _node = SingleNodeProcess.Start("--max-ingest-requests", "1");
-        await _node.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await _node.WaitUntilReadyAsync(TimeSpan.FromSeconds(120)); // generous: a loaded machine starts nodes slowly
     }
 
     public async Task DisposeAsync() => await _node.DisposeAsync();

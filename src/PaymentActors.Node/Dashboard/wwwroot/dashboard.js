@@ -114,8 +114,9 @@ function showWindows(windows) {
 function showAlerts(alerts) {
   $("alerts").replaceChildren(...alerts.map(a => {
     const li = document.createElement("li");
-    li.className = "alert " + a.decision;
-    li.textContent = `${a.decision === "flag" ? "⚑ flagged" : "✖ declined"} ${a.type} ${money(a.amountMinor)} ${a.currency} — ${a.account} (${a.id}) — ${a.rules.join(", ")}`;
+    const flagged = a.status === "Flagged";
+    li.className = "alert " + (flagged ? "flag" : "decline");
+    li.textContent = `${flagged ? "⚑ flagged" : "✖ declined"} ${a.type} ${money(a.amountMinor)} ${a.currency} — ${a.accountId} (${a.transactionId}) — ${a.rules.join(", ")}`;
     return li;
   }));
 }
