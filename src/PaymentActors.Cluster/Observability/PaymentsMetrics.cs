@@ -58,6 +58,9 @@ public static class PaymentsMetrics
     private static readonly Counter<long> WindowResults = Meter.CreateCounter<long>("payments.windows.results", "{result}",
         "Window results (or new revisions) written by the window collector");
 
+    private static readonly Counter<long> WindowRecordsRefused = Meter.CreateCounter<long>("payments.windows.records.refused", "{record}",
+        "Decided transactions the node's window stage left out, by reason: too_old (beyond the windows' retention) or too_new (beyond the max future skew)");
+
     private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("payments.alerts.raised", "{alert}",
         "Flagged or risk-declined decisions sent to the alert collector, once durable");
 
@@ -152,6 +155,8 @@ public static class PaymentsMetrics
     public static void EntityStopped(string entityType) => ActiveEntities.Add(-1, new KeyValuePair<string, object?>("entity.type", entityType));
 
     public static void WindowResultsWritten(int count) => WindowResults.Add(count);
+
+    public static void WindowRecordRefused(string reason) => WindowRecordsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public static void WindowWatermarkLag(long lagMs) => Volatile.Write(ref _windowLagMs, Math.Max(0, lagMs));
 

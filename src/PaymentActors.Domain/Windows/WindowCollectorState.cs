@@ -51,7 +51,7 @@ public sealed class WindowCollectorState
     private long _evictedUpTo = long.MinValue;
 
     /// <summary>Emitted windows are kept (queryable) until the newest window ends this much later than theirs.</summary>
-    public long RetentionMs { get; init; } = 35 * 24 * NamedWindow.Hour;
+    public long RetentionMs { get; init; } = (long)EventTimeHorizon.DefaultRetention.TotalMilliseconds;
 
     private sealed class Entry(string window, string key, long start, long end)
     {

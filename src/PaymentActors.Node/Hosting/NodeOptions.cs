@@ -35,6 +35,9 @@ public sealed class NodeOptions
     /// <summary>Seconds a record's event time may be ahead of the node's clock before it is rejected (field: timestamp).</summary>
     public long MaxFutureSkew { get; set; } = (long)Domain.Ingestion.IngestionOptions.DefaultMaxFutureSkew.TotalSeconds;
 
+    /// <summary>Seconds a window source may send nothing before the collector stops waiting for its watermark.</summary>
+    public long WindowSourceIdleTimeout { get; set; } = (long)Cluster.Analytics.WindowSettings.Default.SourceIdleTimeout.TotalSeconds;
+
     /// <summary>text | json; validated by <c>NodeLogOptions.From</c>.</summary>
     public string? LogFormat { get; set; }
 
@@ -71,6 +74,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.MaxFutureSkew < 1)
         {
             failures.Add($"--max-future-skew: {options.MaxFutureSkew} must be at least 1 (seconds)");
+        }
+
+        if (options.WindowSourceIdleTimeout < 1)
+        {
+            failures.Add($"--window-source-idle-timeout: {options.WindowSourceIdleTimeout} must be at least 1 (seconds)");
         }
 
         if (options.MaxIngestRequests < 1)

@@ -29,6 +29,8 @@ public static class SettingGroups
         SettingOption.Add<long>(c, "--max-ingest-body-bytes", nameof(NodeOptions.MaxIngestBodyBytes), "largest POST /transactions body with a Content-Length (default 64 MiB; larger: 413)"),
         SettingOption.Add<long>(c, "--max-ingest-stream-bytes", nameof(NodeOptions.MaxIngestStreamBytes), "largest chunked POST /transactions body (default 1 GiB)"),
         SettingOption.Add<long>(c, "--max-future-skew", nameof(NodeOptions.MaxFutureSkew), "seconds a record may be dated ahead of this node's clock (default 300)"),
+        SettingOption.Add<long>(c, "--window-source-idle-timeout", nameof(NodeOptions.WindowSourceIdleTimeout),
+            "seconds a node's window stage may send nothing before the collector stops waiting for it (default 30)"),
     ];
 
     /// <summary>One log for the process (docs/OBSERVABILITY.md): demo and node.</summary>

@@ -155,7 +155,7 @@ public static class IngestEndpoint
         }
 
         context.Response.ContentType = "application/x-ndjson";
-        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew };
+        var options = windows.IngestionOptions(new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew });
         var parser = new JsonLinesParser(options);
         var counters = new IngestionCounters();
         var rejected = new ConcurrentQueue<DeadLetter>();
