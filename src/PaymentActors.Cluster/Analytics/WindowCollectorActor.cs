@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -17,24 +18,34 @@ public sealed class WindowCollector;
 /// Durable: its inputs are persisted, so a new singleton (after its node died) recomputes the same
 /// results with the same revisions. Results are written before <see cref="ResultsEmitted"/> is
 /// persisted: a crash in between repeats an identical revision, never a different value.
+/// <para>
+/// A source that sends nothing for <c>sourceIdleTimeout</c> stops holding the merged watermark back until it sends
+/// again (Flink's <c>withIdleness</c>); what it reports later that changes an emitted window gives it a new revision.
+/// </para>
 /// </summary>
-public sealed class WindowCollectorActor : ReceivePersistentActor
+public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
 {
     public const string PersistenceIdValue = "window-collector";
     public const int DefaultMaxResults = 2_000;
     private readonly IReadOnlyList<IWindowResultSink> _sinks;
     private readonly int _snapshotEvery;
+    private readonly TimeSpan _sourceIdleTimeout;
+    private readonly Dictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private WindowCollectorState _state = new();
     private long _eventsSinceSnapshot;
 
-    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults) =>
-        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery, maxResults));
+    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults,
+        TimeSpan? sourceIdleTimeout = null) =>
+        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery, maxResults, sourceIdleTimeout ?? WindowSettings.Default.SourceIdleTimeout));
 
-    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery, int maxResults)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery, int maxResults, TimeSpan sourceIdleTimeout)
     {
         _sinks = sinks;
         _snapshotEvery = snapshotEvery;
+        _sourceIdleTimeout = sourceIdleTimeout;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -47,11 +58,50 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+            // Every source known from the journal gets a full timeout from now to report to this incarnation.
+            var now = Stopwatch.GetTimestamp();
+            foreach (var source in _state.Watermarks.Keys)
+            {
+                _lastHeard[source] = now;
+            }
+
+            var check = TimeSpan.FromTicks(Math.Clamp(_sourceIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(5).Ticks));
+            Timers.StartPeriodicTimer("idle-sources", CheckIdleSources.Instance, check);
             EmitDue();
         });
 
+        Command<CheckIdleSources>(_ =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            var silenced = false;
+            foreach (var source in _state.Watermarks.Keys)
+            {
+                if (!_lastHeard.TryGetValue(source, out var heard))
+                {
+                    _lastHeard[source] = now;
+                }
+                else if (Stopwatch.GetElapsedTime(heard, now) >= _sourceIdleTimeout && _state.MarkSilent(source))
+                {
+                    _log.Info("Window source {0} sent nothing for {1}: it no longer holds the merged watermark back until it reports again",
+                        source, _sourceIdleTimeout);
+                    silenced = true;
+                }
+            }
+
+            if (silenced)
+            {
+                EmitDue();
+            }
+        });
         Command<WindowPartials>(m =>
         {
+            // Anything from a source, even a resend, shows it is alive: a silent one rejoins the merge.
+            _lastHeard[m.Source] = Stopwatch.GetTimestamp();
+            if (_state.Heard(m.Source))
+            {
+                _log.Info("Window source {0} reports again: its watermark holds the merge back again", m.Source);
+            }
+
             // Batches of a source are applied in order and exactly once: a resend of what is durable, or a batch
             // that skips one still in flight, only gets told where the collector stands (the node resends from there).
             var last = _state.LastSequence(m.Source);
@@ -160,6 +210,11 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
             _eventsSinceSnapshot = 0;
             SaveSnapshot(_state.ToSnapshot());
         }
+    }
+
+    private sealed class CheckIdleSources
+    {
+        public static readonly CheckIdleSources Instance = new();
     }
 
     protected override void PostStop()

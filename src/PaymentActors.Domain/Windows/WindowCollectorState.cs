@@ -44,6 +44,7 @@ public sealed class WindowCollectorState
     private readonly Dictionary<string, long> _watermarks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _silent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
     private readonly HashSet<(string Window, string Key, long Start)> _dirty = [];
@@ -75,6 +76,13 @@ public sealed class WindowCollectorState
 
     public IReadOnlyCollection<string> IdleSources => _idle;
 
+    /// <summary>
+    /// Sources the collector has not heard from for its idle timeout (<see cref="MarkSilent"/>): excluded from
+    /// <see cref="MinWatermark"/> until they report again. Processing-time knowledge, so not part of the snapshot: a new
+    /// collector gives every source a fresh timeout.
+    /// </summary>
+    public IReadOnlyCollection<string> SilentSources => _silent;
+
     /// <summary>The last batch sequence applied from a source (0: none); older or repeated batches are not applied again.</summary>
     public long LastSequence(string source) => _sequences.GetValueOrDefault(source);
 
@@ -87,9 +95,9 @@ public sealed class WindowCollectorState
     }
 
     /// <summary>
-    /// The lowest watermark of the active, non-idle sources. Idle and retired sources do not hold it back
-    /// (when every source is idle or retired, the highest of their watermarks counts); long.MinValue when
-    /// nothing has reported yet.
+    /// The lowest watermark of the active sources: not retired, not idle by their own report, not silent. Idle, silent
+    /// and retired sources do not hold it back (when none is active, the highest of their watermarks counts);
+    /// long.MinValue when nothing has reported yet.
     /// </summary>
     public long MinWatermark
     {
@@ -99,7 +107,7 @@ public sealed class WindowCollectorState
             var any = false;
             foreach (var (source, w) in _watermarks)
             {
-                if (!_retired.Contains(source) && !_idle.Contains(source))
+                if (!_retired.Contains(source) && !_idle.Contains(source) && !_silent.Contains(source))
                 {
                     any = true;
                     min = Math.Min(min, w);
@@ -124,9 +132,13 @@ public sealed class WindowCollectorState
         _newestEnd = Math.Max(_newestEnd, p.End);
     }
 
-    /// <summary>Watermarks only move forward per source; a lower one is ignored (a reordered message).</summary>
+    /// <summary>
+    /// Watermarks only move forward per source; a lower one is ignored (a reordered message). A report from a
+    /// silent source brings it back: its watermark holds the merge back again.
+    /// </summary>
     public void OnWatermark(string source, long watermark, bool idle = false)
     {
+        _silent.Remove(source);
         if (idle)
         {
             _idle.Add(source);
@@ -141,6 +153,17 @@ public sealed class WindowCollectorState
             _watermarks[source] = watermark;
         }
     }
+
+    /// <summary>
+    /// A source that sent nothing for the collector's idle timeout (as Flink's <c>withIdleness</c>) stops holding the
+    /// watermark back until it reports again. Returns false when it was not an active source (unknown, retired,
+    /// idle by its own report, or already silent).
+    /// </summary>
+    public bool MarkSilent(string source) =>
+        _watermarks.ContainsKey(source) && !_retired.Contains(source) && !_idle.Contains(source) && _silent.Add(source);
+
+    /// <summary>A source heard from again (any message, even a resend) rejoins the merge; false when it was not silent.</summary>
+    public bool Heard(string source) => _silent.Remove(source);
 
     /// <summary>A source that is gone (its node left or died) no longer holds the watermark back.</summary>
     public void Retire(string source) => _retired.Add(source);

@@ -129,4 +129,40 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
 
         collector.ExpectNoMsg(TimeSpan.FromMilliseconds(600));
     }
+
+    [Fact]
+    public void A_source_that_sends_nothing_for_the_idle_timeout_stops_holding_windows_back_and_rejoins_when_it_sends()
+    {
+        var sink = new RecordingSink();
+        IgnoreMessages<WindowPartialsAck>();
+        var collector = Sys.ActorOf(WindowCollectorActor.Props([sink], sourceIdleTimeout: TimeSpan.FromSeconds(1)), "collector-idle");
+        collector.Tell(new WindowPartials("quiet#1", [Partial(0, 50)], 10));
+        collector.Tell(new WindowPartials("busy#1", [Partial(0, 100)], Hour + 5));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(10, ExpectMsg<CollectorStatus>().MinWatermark);
+
+        // Within the timeout the quiet source still holds the window open.
+        collector.Tell(new WindowPartials("busy#1", [], Hour + 6));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(sink.Written);
+
+        // Past it, the window is final with what has arrived (both parts: the quiet source's partial counts, its watermark not).
+        AwaitAssert(() =>
+        {
+            var result = Assert.Single(sink.Written);
+            Assert.Equal(150, result.Sum);
+            Assert.Equal(1, result.Revision);
+        }, TimeSpan.FromSeconds(10));
+
+        // It sends again: its watermark holds the merge back again; its late part is a new revision once it passes the window.
+        collector.Tell(new WindowPartials("busy#1", [], Hour + 7));
+        collector.Tell(new WindowPartials("quiet#1", [], 20));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(20, ExpectMsg<CollectorStatus>().MinWatermark);
+        collector.Tell(new WindowPartials("quiet#1", [Partial(0, 50, 1)], Hour + 10));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(Hour + 7, ExpectMsg<CollectorStatus>().MinWatermark);
+        AwaitAssert(() => Assert.Equal([1, 2], sink.Written.Select(r => r.Revision)));
+        Assert.Equal(151, sink.Written.Last().Sum);
+    }
 }
