@@ -33,6 +33,7 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private WindowCollectorState _state = new();
+    private IReadOnlyList<WindowResult>? _writing;
     private long _eventsSinceSnapshot;
 
     public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults,
@@ -134,6 +135,14 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
         Command<GetWindowResults>(q => Sender.Tell(new WindowResults(_state.Query(q.Window, q.KeyPrefix, q.FromMs, q.ToMs).Take(maxResults).ToList())));
         Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
             _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
+        Command<BatchWritten>(OnBatchWritten);
+        Command<BatchFailed>(f =>
+        {
+            // Not marked emitted: the same batch is written again (the sinks are idempotent by revision).
+            _log.Error(f.Cause, "Window sinks failed for {0} results; retrying the batch in 2 s", f.Batch.Count);
+            Timers.StartSingleTimer("retry-sinks", new RetryBatch(f.Batch), TimeSpan.FromSeconds(2));
+        });
+        Command<RetryBatch>(r => Write(r.Batch));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Collector snapshot failed; events remain the source of truth"));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -149,30 +158,50 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
         EmitDue();
     });
 
+    /// <summary>
+    /// Writes the results now due to the sinks from a task (no file or SQL I/O on the actor's thread) and persists
+    /// <see cref="ResultsEmitted"/> when it completes; one batch in flight, the next computed after it (a revision is
+    /// numbered only once the previous one is recorded). A failed batch is retried as it was, so a revision that reached
+    /// one sink never reaches another with other values.
+    /// </summary>
     private void EmitDue()
     {
+        if (_writing is not null)
+        {
+            return; // computed again once the batch in flight is recorded
+        }
+
         var due = _state.DueResults();
-        if (due.Count == 0)
+        if (due.Count > 0)
         {
-            return;
+            Write(due);
         }
+    }
 
-        foreach (var sink in _sinks)
+    private void Write(IReadOnlyList<WindowResult> batch)
+    {
+        _writing = batch;
+        PaymentsMetrics.WindowCollectorBacklog(batch.Count);
+        var sinks = _sinks;
+        Task.Run(() =>
         {
-            try
+            foreach (var sink in sinks)
             {
-                sink.Write(due);
+                sink.Write(batch);
             }
-            catch (Exception e)
-            {
-                // Not marked emitted: the same revision is retried on the next change or restart.
-                _log.Error(e, "Window sink {0} failed for {1} results", sink.GetType().Name, due.Count);
-                return;
-            }
-        }
+        }).PipeTo(Self, success: () => new BatchWritten(batch), failure: e => new BatchFailed(batch, e));
+    }
 
-        PaymentsMetrics.WindowResultsWritten(due.Count);
-        Persist(new ResultsEmitted(due), Apply);
+    private void OnBatchWritten(BatchWritten written)
+    {
+        PaymentsMetrics.WindowResultsWritten(written.Batch.Count);
+        Persist(new ResultsEmitted(written.Batch), e =>
+        {
+            Apply(e);
+            _writing = null;
+            PaymentsMetrics.WindowCollectorBacklog(0);
+            EmitDue();
+        });
     }
 
     private void Apply(ICollectorEvent e)
@@ -211,6 +240,12 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
             SaveSnapshot(_state.ToSnapshot());
         }
     }
+
+    private sealed record BatchWritten(IReadOnlyList<WindowResult> Batch);
+
+    private sealed record BatchFailed(IReadOnlyList<WindowResult> Batch, Exception Cause);
+
+    private sealed record RetryBatch(IReadOnlyList<WindowResult> Batch);
 
     private sealed class CheckIdleSources
     {

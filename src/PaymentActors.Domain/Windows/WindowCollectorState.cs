@@ -205,16 +205,24 @@ public sealed class WindowCollectorState
         return due;
     }
 
-    /// <summary>Records that a result went out; also forgets windows far past retention.</summary>
+    /// <summary>
+    /// Records that a result went out; also forgets windows far past retention. A window whose parts changed after the
+    /// result was computed (the collector writes its sinks off its thread, and partials keep arriving meanwhile) stays
+    /// dirty: its next revision carries the change. Sources send accumulating partials, so a change always changes the
+    /// merged count (or sum, min, max); the test is a function of the events alone, so recovery decides the same.
+    /// </summary>
     public void MarkEmitted(WindowResult result)
     {
         var id0 = (result.Window, result.Key, result.Start);
         if (_windows.TryGetValue(id0, out var entry) && result.Revision > entry.Revision)
         {
             entry.Revision = result.Revision;
-            entry.Dirty = false;
             entry.Last = result;
-            _dirty.Remove(id0);
+            if (SameFigures(Merge(entry), result.Stats))
+            {
+                entry.Dirty = false;
+                _dirty.Remove(id0);
+            }
         }
 
         // Retention follows the data, not the watermark: a bounded replay ends with the watermark at the end of
@@ -244,6 +252,9 @@ public sealed class WindowCollectorState
             .Select(e => e.Last!)
             .OrderBy(r => r.Start).ThenBy(r => r.Window, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal)
             .ToList();
+
+    private static bool SameFigures(AmountStatsState a, AmountStatsState b) =>
+        a.Count == b.Count && a.Sum == b.Sum && a.Min == b.Min && a.Max == b.Max;
 
     private static AmountStatsState Merge(Entry entry)
     {

@@ -163,4 +163,24 @@ public sealed class WindowMergeTests
         Assert.True(collector.MarkSilent("a"));
         Assert.Empty(WindowCollectorState.FromSnapshot(collector.ToSnapshot()).SilentSources);
     }
+
+    [Fact]
+    public void A_window_that_changed_while_its_result_was_being_written_stays_due_for_the_next_revision()
+    {
+        var collector = new WindowCollectorState();
+        var stats = new PaymentActors.Domain.Windows.AmountStats();
+        stats.Add(100);
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState()));
+        collector.OnWatermark("a", Hour);
+        var first = Assert.Single(collector.DueResults());
+
+        stats.Add(7); // arrives while revision 1 is on its way to the sinks
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState()));
+        collector.MarkEmitted(first);
+        var second = Assert.Single(collector.DueResults());
+        Assert.Equal(2, second.Revision);
+        Assert.Equal(107, second.Sum);
+        collector.MarkEmitted(second);
+        Assert.Empty(collector.DueResults());
+    }
 }
