@@ -21,6 +21,11 @@ public sealed class SingleNodeProcess : IAsyncDisposable
 
     public int HttpPort { get; }
     public Uri BaseUri { get; }
+
+    /// <summary>The node's process id (for /proc/PID/status) and its data directory (the SQLite files).</summary>
+    public int ProcessId => _process.Id;
+
+    public string DataDirectory => _directory;
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(1) };
 
     public string Output
