@@ -6,6 +6,7 @@ using PaymentActors.Domain.Transactions;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Clients;
 using PaymentActors.Protocol.Ingestion;
 using PaymentActors.Protocol.Risk;
 using PaymentActors.Protocol.Serialization;
@@ -98,6 +99,12 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new GetAlerts(null, 0, 10, 1);
         yield return new AlertsReply([SampleAlert, SampleAlert with { TransactionId = "t-8", Rules = [] }], 2);
         yield return new AlertsSnapshot([SampleAlert], 1);
+        yield return GetClusterStatus.Instance;
+        yield return new ClusterStatusReply("akka.ssl.tcp://payments@h:1",
+            [new ClusterMemberStatus("akka.ssl.tcp://payments@h:1", "Up", ["payments", "compat-1"]), new ClusterMemberStatus("akka.ssl.tcp://payments@h:2", "Leaving", [])],
+            ["akka.ssl.tcp://payments@h:2"], new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 60, ["akka.ssl.tcp://payments@h:2"] = 40 },
+            new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 7 }, "akka.ssl.tcp://payments@h:1");
+        yield return new ClusterStatusReply("s", [], [], new Dictionary<string, int>(), new Dictionary<string, int>(), null);
     }
 
     private static AccountState AccountWithHistory()
@@ -169,8 +176,8 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         Assert.Equal(Canonical(message), Canonical(back));
     }
 
-    /// <summary>Types added after format 1 (the rules audit): they have no format-1 payload to read.</summary>
-    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply;
+    /// <summary>Types added after format 1 (the rules audit, the cluster status for clients): they have no format-1 payload to read.</summary>
+    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or GetClusterStatus or ClusterStatusReply;
 
     [Theory]
     [MemberData(nameof(Messages))]
