@@ -38,6 +38,9 @@ public sealed class SingleNodeProcess : IAsyncDisposable
     /// <summary>A client for the node's API: plain, or (secured) trusting the cluster CA and sending the security's key.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The running incarnation's process id (for /proc/PID/status).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the node was never started");
+
     /// <summary>The node's data directory (journal, window results, alerts, dead letters).</summary>
     public string DataDirectory => _directory;
 

@@ -2,6 +2,8 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using PaymentActors.Cluster.Observability;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
@@ -12,6 +14,20 @@ namespace PaymentActors.Cluster.Analytics;
 public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan MaxOutOfOrderness, TimeSpan IdleTimeout)
 {
     public static readonly WindowSettings Default = new(NamedWindow.Defaults, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(2));
+
+    /// <summary>How far behind the newest event time seen a record is still taken (<see cref="EventTimeHorizon"/>).</summary>
+    public TimeSpan Retention { get; init; } = EventTimeHorizon.DefaultRetention;
+
+    /// <summary>How far ahead of the node's clock a record may be dated; later ones never reach a window (nor its watermark).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = IngestionOptions.DefaultMaxFutureSkew;
+
+    /// <summary>
+    /// At the collector: a source (a node's window stage) that sends nothing for this long stops holding the merged
+    /// watermark back until it sends again (Flink's <c>withIdleness</c>). A live stage reports at least every
+    /// <see cref="IdleTimeout"/> while it has input, and says when it goes idle, so this only catches a stage that
+    /// went silent: a hung node, a lost link, a stage that stopped.
+    /// </summary>
+    public TimeSpan SourceIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -37,6 +53,15 @@ public sealed class NodeWindows
     /// <summary>This stage's identity at the collector: node address and incarnation.</summary>
     public string SourceId { get; private set; } = "";
 
+    /// <summary>
+    /// The newest event time this stage has seen and the retention behind it: the ingestion entry points reject
+    /// records older than <see cref="EventTimeHorizon.Oldest"/> (give it to <see cref="IngestionOptions.Horizon"/>).
+    /// </summary>
+    public EventTimeHorizon Horizon { get; private set; } = new();
+
+    /// <summary>Ingestion options for an entry point that feeds this stage: its horizon and the stage's future bound.</summary>
+    public IngestionOptions IngestionOptions(IngestionOptions? options = null) => (options ?? new IngestionOptions()) with { Horizon = Horizon };
+
     public Sink<WindowInput, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
 
     public void Start(ActorSystem system, IActorRef collector, WindowSettings settings)
@@ -45,15 +70,29 @@ public sealed class NodeWindows
         SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
         var source = SourceId;
         var forwarder = system.ActorOf(PartialsForwarder.Props(collector, TimeSpan.FromSeconds(2)), "window-partials-forwarder");
+        if (settings.Retention != Horizon.Retention)
+        {
+            Horizon = new EventTimeHorizon(settings.Retention);
+        }
+
         _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
-            .Via(Flow(settings, source))
+            .Via(Flow(settings, source, Horizon))
             .To(Sink.ForEach<WindowPartials>(p => forwarder.Tell(p)))
             .Run(system.Materializer());
     }
 
-    /// <summary>The window stage itself: decided transactions in, partials (with watermark) out. Bounded state.</summary>
-    public static Flow<WindowInput, WindowPartials, NotUsed> Flow(WindowSettings settings, string source)
+    /// <summary>
+    /// The window stage itself: decided transactions in, partials (with watermark) out. Bounded state. A transaction
+    /// dated beyond the horizon's retention or more than <see cref="WindowSettings.MaxFutureSkew"/> ahead of
+    /// <paramref name="clock"/> is left out and counted (<c>payments.windows.records.refused</c>): it moves no
+    /// watermark. The ingestion entry points reject such records before they reach an account; this catches the rest.
+    /// </summary>
+    public static Flow<WindowInput, WindowPartials, NotUsed> Flow(WindowSettings settings, string source, EventTimeHorizon? horizon = null,
+        Func<long>? clock = null)
     {
+        horizon ??= new EventTimeHorizon(settings.Retention);
+        clock ??= () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var maxFutureSkewMs = (long)settings.MaxFutureSkew.TotalMilliseconds;
         var aggregator = new PartialWindowAggregator(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds);
         var lastSentWatermark = long.MinValue;
         var lastSentIdle = false;
@@ -73,11 +112,24 @@ public sealed class NodeWindows
                 else
                 {
                     var end = false;
+                    var latest = clock() + maxFutureSkewMs;
                     foreach (var input in batch)
                     {
                         if (input.Transaction is { } t)
                         {
-                            aggregator.Add(t, output);
+                            if (t.EventTimeMs > latest)
+                            {
+                                PaymentsMetrics.WindowRecordRefused("too_new");
+                            }
+                            else if (horizon.IsTooOld(t.EventTimeMs, out _))
+                            {
+                                PaymentsMetrics.WindowRecordRefused("too_old");
+                            }
+                            else
+                            {
+                                aggregator.Add(t, output);
+                                horizon.Observe(t.EventTimeMs);
+                            }
                         }
 
                         end |= input.EndOfInput;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -17,24 +18,35 @@ public sealed class WindowCollector;
 /// Durable: its inputs are persisted, so a new singleton (after its node died) recomputes the same
 /// results with the same revisions. Results are written before <see cref="ResultsEmitted"/> is
 /// persisted: a crash in between repeats an identical revision, never a different value.
+/// <para>
+/// A source that sends nothing for <c>sourceIdleTimeout</c> stops holding the merged watermark back until it sends
+/// again (Flink's <c>withIdleness</c>); what it reports later that changes an emitted window gives it a new revision.
+/// </para>
 /// </summary>
-public sealed class WindowCollectorActor : ReceivePersistentActor
+public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
 {
     public const string PersistenceIdValue = "window-collector";
     public const int DefaultMaxResults = 2_000;
     private readonly IReadOnlyList<IWindowResultSink> _sinks;
     private readonly int _snapshotEvery;
+    private readonly TimeSpan _sourceIdleTimeout;
+    private readonly Dictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private WindowCollectorState _state = new();
+    private IReadOnlyList<WindowResult>? _writing;
     private long _eventsSinceSnapshot;
 
-    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults) =>
-        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery, maxResults));
+    public static Props Props(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery = 500, int maxResults = DefaultMaxResults,
+        TimeSpan? sourceIdleTimeout = null) =>
+        Akka.Actor.Props.Create(() => new WindowCollectorActor(sinks, snapshotEvery, maxResults, sourceIdleTimeout ?? WindowSettings.Default.SourceIdleTimeout));
 
-    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery, int maxResults)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WindowCollectorActor(IReadOnlyList<IWindowResultSink> sinks, int snapshotEvery, int maxResults, TimeSpan sourceIdleTimeout)
     {
         _sinks = sinks;
         _snapshotEvery = snapshotEvery;
+        _sourceIdleTimeout = sourceIdleTimeout;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -47,11 +59,50 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+            // Every source known from the journal gets a full timeout from now to report to this incarnation.
+            var now = Stopwatch.GetTimestamp();
+            foreach (var source in _state.Watermarks.Keys)
+            {
+                _lastHeard[source] = now;
+            }
+
+            var check = TimeSpan.FromTicks(Math.Clamp(_sourceIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(5).Ticks));
+            Timers.StartPeriodicTimer("idle-sources", CheckIdleSources.Instance, check);
             EmitDue();
         });
 
+        Command<CheckIdleSources>(_ =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            var silenced = false;
+            foreach (var source in _state.Watermarks.Keys)
+            {
+                if (!_lastHeard.TryGetValue(source, out var heard))
+                {
+                    _lastHeard[source] = now;
+                }
+                else if (Stopwatch.GetElapsedTime(heard, now) >= _sourceIdleTimeout && _state.MarkSilent(source))
+                {
+                    _log.Info("Window source {0} sent nothing for {1}: it no longer holds the merged watermark back until it reports again",
+                        source, _sourceIdleTimeout);
+                    silenced = true;
+                }
+            }
+
+            if (silenced)
+            {
+                EmitDue();
+            }
+        });
         Command<WindowPartials>(m =>
         {
+            // Anything from a source, even a resend, shows it is alive: a silent one rejoins the merge.
+            _lastHeard[m.Source] = Stopwatch.GetTimestamp();
+            if (_state.Heard(m.Source))
+            {
+                _log.Info("Window source {0} reports again: its watermark holds the merge back again", m.Source);
+            }
+
             // Batches of a source are applied in order and exactly once: a resend of what is durable, or a batch
             // that skips one still in flight, only gets told where the collector stands (the node resends from there).
             var last = _state.LastSequence(m.Source);
@@ -90,6 +141,14 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
         });
         Command<GetCollectorStatus>(_ => Sender.Tell(new CollectorStatus(new Dictionary<string, long>(_state.Watermarks),
             _state.RetiredSources.ToList(), _state.MinWatermark, _state.OpenWindows, _state.KeptWindows, _state.EmittedWindows)));
+        Command<BatchWritten>(OnBatchWritten);
+        Command<BatchFailed>(f =>
+        {
+            // Not marked emitted: the same batch is written again (the sinks are idempotent by revision).
+            _log.Error(f.Cause, "Window sinks failed for {0} results; retrying the batch in 2 s", f.Batch.Count);
+            Timers.StartSingleTimer("retry-sinks", new RetryBatch(f.Batch), TimeSpan.FromSeconds(2));
+        });
+        Command<RetryBatch>(r => Write(r.Batch));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Collector snapshot failed; events remain the source of truth"));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -105,30 +164,50 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
         EmitDue();
     });
 
+    /// <summary>
+    /// Writes the results now due to the sinks from a task (no file or SQL I/O on the actor's thread) and persists
+    /// <see cref="ResultsEmitted"/> when it completes; one batch in flight, the next computed after it (a revision is
+    /// numbered only once the previous one is recorded). A failed batch is retried as it was, so a revision that reached
+    /// one sink never reaches another with other values.
+    /// </summary>
     private void EmitDue()
     {
+        if (_writing is not null)
+        {
+            return; // computed again once the batch in flight is recorded
+        }
+
         var due = _state.DueResults();
-        if (due.Count == 0)
+        if (due.Count > 0)
         {
-            return;
+            Write(due);
         }
+    }
 
-        foreach (var sink in _sinks)
+    private void Write(IReadOnlyList<WindowResult> batch)
+    {
+        _writing = batch;
+        PaymentsMetrics.WindowCollectorBacklog(batch.Count);
+        var sinks = _sinks;
+        Task.Run(() =>
         {
-            try
+            foreach (var sink in sinks)
             {
-                sink.Write(due);
+                sink.Write(batch);
             }
-            catch (Exception e)
-            {
-                // Not marked emitted: the same revision is retried on the next change or restart.
-                _log.Error(e, "Window sink {0} failed for {1} results", sink.GetType().Name, due.Count);
-                return;
-            }
-        }
+        }).PipeTo(Self, success: () => new BatchWritten(batch), failure: e => new BatchFailed(batch, e));
+    }
 
-        PaymentsMetrics.WindowResultsWritten(due.Count);
-        Persist(new ResultsEmitted(due), Apply);
+    private void OnBatchWritten(BatchWritten written)
+    {
+        PaymentsMetrics.WindowResultsWritten(written.Batch.Count);
+        Persist(new ResultsEmitted(written.Batch), e =>
+        {
+            Apply(e);
+            _writing = null;
+            PaymentsMetrics.WindowCollectorBacklog(0);
+            EmitDue();
+        });
     }
 
     private void Apply(ICollectorEvent e)
@@ -166,6 +245,17 @@ public sealed class WindowCollectorActor : ReceivePersistentActor
             _eventsSinceSnapshot = 0;
             SaveSnapshot(_state.ToSnapshot());
         }
+    }
+
+    private sealed record BatchWritten(IReadOnlyList<WindowResult> Batch);
+
+    private sealed record BatchFailed(IReadOnlyList<WindowResult> Batch, Exception Cause);
+
+    private sealed record RetryBatch(IReadOnlyList<WindowResult> Batch);
+
+    private sealed class CheckIdleSources
+    {
+        public static readonly CheckIdleSources Instance = new();
     }
 
     protected override void PostStop()

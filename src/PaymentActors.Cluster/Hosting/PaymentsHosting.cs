@@ -101,7 +101,8 @@ public static class PaymentsHosting
                 })
             .WithSingleton<WindowCollector>(
                 "window-collector",
-                (_, _, resolver) => Supervised(WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery), "window-collector"),
+                (_, _, resolver) => Supervised(WindowCollectorActor.Props(WindowSinks(settings), maxResults: settings.MaxWindowResultsPerQuery,
+                    sourceIdleTimeout: settings.Windows.SourceIdleTimeout), "window-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithSingleton<AlertCollector>(
                 "alert-collector",

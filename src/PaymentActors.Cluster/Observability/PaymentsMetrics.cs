@@ -58,6 +58,9 @@ public static class PaymentsMetrics
     private static readonly Counter<long> WindowResults = Meter.CreateCounter<long>("payments.windows.results", "{result}",
         "Window results (or new revisions) written by the window collector");
 
+    private static readonly Counter<long> WindowRecordsRefused = Meter.CreateCounter<long>("payments.windows.records.refused", "{record}",
+        "Decided transactions the node's window stage left out, by reason: too_old (beyond the windows' retention) or too_new (beyond the max future skew)");
+
     private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("payments.alerts.raised", "{alert}",
         "Flagged or risk-declined decisions sent to the alert collector, once durable");
 
@@ -77,6 +80,8 @@ public static class PaymentsMetrics
     private static readonly long[] IngestCounts = new long[4];
     private static long _windowLagMs;
     private static long _forwarderBacklog;
+    private static long _windowCollectorBacklog;
+    private static long _alertCollectorBacklog;
     private static Func<int>? _localShards;
 
     /// <summary>Decision latency histogram kept for the dashboard: power-of-two buckets in microseconds.</summary>
@@ -90,6 +95,10 @@ public static class PaymentsMetrics
             "How far the slowest source's watermark trails the fastest one, at the window collector (event time)");
         Meter.CreateObservableGauge("payments.windows.forwarder.backlog", () => Volatile.Read(ref _forwarderBacklog), "{batch}",
             "Window partial batches sent to the collector and not yet acknowledged as durable");
+        Meter.CreateObservableGauge("payments.windows.collector.backlog", () => Volatile.Read(ref _windowCollectorBacklog), "{result}",
+            "At the window collector: results handed to its sinks and not yet written and recorded");
+        Meter.CreateObservableGauge("payments.alerts.collector.backlog", () => Volatile.Read(ref _alertCollectorBacklog), "{alert}",
+            "At the alert collector: alerts stored and not yet written to its sinks (queued or in the batch being written)");
     }
 
     public static long DecidedTotal => Interlocked.Read(ref _decidedTotal);
@@ -153,9 +162,19 @@ public static class PaymentsMetrics
 
     public static void WindowResultsWritten(int count) => WindowResults.Add(count);
 
+    public static void WindowRecordRefused(string reason) => WindowRecordsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     public static void WindowWatermarkLag(long lagMs) => Volatile.Write(ref _windowLagMs, Math.Max(0, lagMs));
 
     public static void ForwarderBacklog(int unacknowledged) => Volatile.Write(ref _forwarderBacklog, unacknowledged);
+
+    public static void WindowCollectorBacklog(int results) => Volatile.Write(ref _windowCollectorBacklog, results);
+
+    public static void AlertCollectorBacklog(int alerts) => Volatile.Write(ref _alertCollectorBacklog, alerts);
+
+    /// <summary>The collectors' backlogs as this node last recorded them (0 where the singleton runs elsewhere).</summary>
+    public static (long WindowResults, long Alerts) CollectorBacklogs() =>
+        (Volatile.Read(ref _windowCollectorBacklog), Volatile.Read(ref _alertCollectorBacklog));
 
     public static void AlertRaised()
     {

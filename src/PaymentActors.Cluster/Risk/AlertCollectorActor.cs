@@ -135,14 +135,14 @@ public sealed class AlertCollectorActor : ReceivePersistentActor, IWithTimers
 
     private void WriteNextBatch()
     {
-        if (_writing is not null || _unwritten.Count == 0)
+        if (_writing is null && _unwritten.Count > 0)
         {
-            return;
+            var batch = _unwritten.Take(MaxBatch).ToList();
+            _unwritten.RemoveRange(0, batch.Count);
+            Write(batch);
         }
 
-        var batch = _unwritten.Take(MaxBatch).ToList();
-        _unwritten.RemoveRange(0, batch.Count);
-        Write(batch);
+        PaymentsMetrics.AlertCollectorBacklog(_unwritten.Count + (_writing?.Count ?? 0));
     }
 
     private void Write(IReadOnlyList<Alert> batch)

@@ -1,4 +1,5 @@
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 
 namespace PaymentActors.Domain.Ingestion;
 
@@ -89,6 +90,12 @@ public sealed record IngestionOptions
     public ImportPolicy ImportPolicy { get; init; } = ImportPolicy.Strict;
 
     public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The node's window horizon: a record older than its retention behind the newest event time the windows have seen
+    /// is rejected (field <c>timestamp</c>). None: no lower bound (offline tools that feed no windows).
+    /// </summary>
+    public EventTimeHorizon? Horizon { get; init; }
 }
 
 /// <summary>Generic CSV: which header names hold which field. Missing optional columns are filled by policy.</summary>

@@ -60,6 +60,13 @@ internal static class RecordRules
                 $"timestamp: {DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(request.EventTimeMs, 0, 253402300799999)):O} is more than {o.MaxFutureSkew} ahead of this node's clock (max future skew)"));
         }
 
+        // One far behind the data the windows hold would be applied and then counted late forever (or, first on a fresh
+        // node, start its watermark years back): refused the same way.
+        if (o.Horizon is { } horizon && horizon.IsTooOld(request.EventTimeMs, out var tooOld))
+        {
+            return ParseResult.Reject(r, "timestamp", tooOld);
+        }
+
         request = o.ImportPolicy.Apply(request);
         var rejection = TransactionValidation.Validate(request, out _);
         if (rejection is not null)

@@ -44,6 +44,7 @@ public sealed class WindowCollectorState
     private readonly Dictionary<string, long> _watermarks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _silent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Window, string Key, long Start), Entry> _windows = new();
     private readonly HashSet<(string Window, string Key, long Start)> _dirty = [];
@@ -51,7 +52,7 @@ public sealed class WindowCollectorState
     private long _evictedUpTo = long.MinValue;
 
     /// <summary>Emitted windows are kept (queryable) until the newest window ends this much later than theirs.</summary>
-    public long RetentionMs { get; init; } = 35 * 24 * NamedWindow.Hour;
+    public long RetentionMs { get; init; } = (long)EventTimeHorizon.DefaultRetention.TotalMilliseconds;
 
     private sealed class Entry(string window, string key, long start, long end)
     {
@@ -75,6 +76,13 @@ public sealed class WindowCollectorState
 
     public IReadOnlyCollection<string> IdleSources => _idle;
 
+    /// <summary>
+    /// Sources the collector has not heard from for its idle timeout (<see cref="MarkSilent"/>): excluded from
+    /// <see cref="MinWatermark"/> until they report again. Processing-time knowledge, so not part of the snapshot: a new
+    /// collector gives every source a fresh timeout.
+    /// </summary>
+    public IReadOnlyCollection<string> SilentSources => _silent;
+
     /// <summary>The last batch sequence applied from a source (0: none); older or repeated batches are not applied again.</summary>
     public long LastSequence(string source) => _sequences.GetValueOrDefault(source);
 
@@ -87,9 +95,9 @@ public sealed class WindowCollectorState
     }
 
     /// <summary>
-    /// The lowest watermark of the active, non-idle sources. Idle and retired sources do not hold it back
-    /// (when every source is idle or retired, the highest of their watermarks counts); long.MinValue when
-    /// nothing has reported yet.
+    /// The lowest watermark of the active sources: not retired, not idle by their own report, not silent. Idle, silent
+    /// and retired sources do not hold it back (when none is active, the highest of their watermarks counts);
+    /// long.MinValue when nothing has reported yet.
     /// </summary>
     public long MinWatermark
     {
@@ -99,7 +107,7 @@ public sealed class WindowCollectorState
             var any = false;
             foreach (var (source, w) in _watermarks)
             {
-                if (!_retired.Contains(source) && !_idle.Contains(source))
+                if (!_retired.Contains(source) && !_idle.Contains(source) && !_silent.Contains(source))
                 {
                     any = true;
                     min = Math.Min(min, w);
@@ -124,9 +132,13 @@ public sealed class WindowCollectorState
         _newestEnd = Math.Max(_newestEnd, p.End);
     }
 
-    /// <summary>Watermarks only move forward per source; a lower one is ignored (a reordered message).</summary>
+    /// <summary>
+    /// Watermarks only move forward per source; a lower one is ignored (a reordered message). A report from a
+    /// silent source brings it back: its watermark holds the merge back again.
+    /// </summary>
     public void OnWatermark(string source, long watermark, bool idle = false)
     {
+        _silent.Remove(source);
         if (idle)
         {
             _idle.Add(source);
@@ -141,6 +153,17 @@ public sealed class WindowCollectorState
             _watermarks[source] = watermark;
         }
     }
+
+    /// <summary>
+    /// A source that sent nothing for the collector's idle timeout (as Flink's <c>withIdleness</c>) stops holding the
+    /// watermark back until it reports again. Returns false when it was not an active source (unknown, retired,
+    /// idle by its own report, or already silent).
+    /// </summary>
+    public bool MarkSilent(string source) =>
+        _watermarks.ContainsKey(source) && !_retired.Contains(source) && !_idle.Contains(source) && _silent.Add(source);
+
+    /// <summary>A source heard from again (any message, even a resend) rejoins the merge; false when it was not silent.</summary>
+    public bool Heard(string source) => _silent.Remove(source);
 
     /// <summary>A source that is gone (its node left or died) no longer holds the watermark back.</summary>
     public void Retire(string source) => _retired.Add(source);
@@ -182,16 +205,24 @@ public sealed class WindowCollectorState
         return due;
     }
 
-    /// <summary>Records that a result went out; also forgets windows far past retention.</summary>
+    /// <summary>
+    /// Records that a result went out; also forgets windows far past retention. A window whose parts changed after the
+    /// result was computed (the collector writes its sinks off its thread, and partials keep arriving meanwhile) stays
+    /// dirty: its next revision carries the change. Sources send accumulating partials, so a change always changes the
+    /// merged count (or sum, min, max); the test is a function of the events alone, so recovery decides the same.
+    /// </summary>
     public void MarkEmitted(WindowResult result)
     {
         var id0 = (result.Window, result.Key, result.Start);
         if (_windows.TryGetValue(id0, out var entry) && result.Revision > entry.Revision)
         {
             entry.Revision = result.Revision;
-            entry.Dirty = false;
             entry.Last = result;
-            _dirty.Remove(id0);
+            if (SameFigures(Merge(entry), result.Stats))
+            {
+                entry.Dirty = false;
+                _dirty.Remove(id0);
+            }
         }
 
         // Retention follows the data, not the watermark: a bounded replay ends with the watermark at the end of
@@ -221,6 +252,9 @@ public sealed class WindowCollectorState
             .Select(e => e.Last!)
             .OrderBy(r => r.Start).ThenBy(r => r.Window, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal)
             .ToList();
+
+    private static bool SameFigures(AmountStatsState a, AmountStatsState b) =>
+        a.Count == b.Count && a.Sum == b.Sum && a.Min == b.Min && a.Max == b.Max;
 
     private static AmountStatsState Merge(Entry entry)
     {

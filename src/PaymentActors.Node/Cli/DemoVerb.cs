@@ -149,7 +149,7 @@ public static class DemoVerb
             ? FileIngestion.RunSourceAsync(system, region, nodeWindows, file,
                 FileIngestion.GeneratorItems(generator.Seed, generator.Count, generator.Options, generator.Rate, ingestion.ImportPolicy),
                 DeliverySettings.Default, counters, deadLetters, cancel, endWindowsAtEnd: true, onOutcome: alerts.Add)
-            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, ingestion, DeliverySettings.Default, counters, deadLetters,
+            : FileIngestion.RunAsync(system, region, nodeWindows, file, format, nodeWindows.IngestionOptions(ingestion), DeliverySettings.Default, counters, deadLetters,
                 cancel, endWindowsAtEnd: true, onOutcome: alerts.Add);
         await ShowProgressAsync(run, counters, generate > 0 ? generate : CountLines(file), Path.GetFileName(file),
             !json && !demo.NoProgress && !Console.IsOutputRedirected);

@@ -111,6 +111,7 @@ public static class NodeVerb
         builder.Services.AddNodeMetrics();
         builder.Services.AddNodeHealth();
         builder.Services.AddOpenApi();
+        builder.Services.AddHostedService(services => new IdleMemoryTrim(services.GetRequiredService<ILogger<IdleMemoryTrim>>()));
         builder.Services.AddSingleton(new IngestGate(maxIngestRequests));
         builder.Services.AddSingleton(limits ?? new IngestLimits());
         var locality = new ShardLocality(settings.ShardCount);

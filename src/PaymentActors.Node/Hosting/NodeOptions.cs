@@ -38,6 +38,9 @@ public sealed class NodeOptions
     /// <summary>Seconds a POST /transactions record may wait for its durable answer before it is answered Unknown (or the request 503).</summary>
     public long IngestDeliveryDeadline { get; set; } = 15;
 
+    /// <summary>Seconds a window source may send nothing before the collector stops waiting for its watermark.</summary>
+    public long WindowSourceIdleTimeout { get; set; } = (long)Cluster.Analytics.WindowSettings.Default.SourceIdleTimeout.TotalSeconds;
+
     /// <summary>text | json; validated by <c>NodeLogOptions.From</c>.</summary>
     public string? LogFormat { get; set; }
 
@@ -79,6 +82,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.IngestDeliveryDeadline is < 1 or > 3600)
         {
             failures.Add($"--ingest-delivery-deadline: {options.IngestDeliveryDeadline} must be from 1 to 3600 (seconds)");
+        }
+
+        if (options.WindowSourceIdleTimeout < 1)
+        {
+            failures.Add($"--window-source-idle-timeout: {options.WindowSourceIdleTimeout} must be at least 1 (seconds)");
         }
 
         if (options.MaxIngestRequests < 1)

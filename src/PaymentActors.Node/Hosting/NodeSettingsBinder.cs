@@ -101,6 +101,11 @@ public static class NodeSettingsBinder
             ExtraHocon = options.Config is { Length: > 0 } file ? File.ReadAllText(file) : null,
             WindowResultsFile = Path.Combine(dataDir, "window-results.jsonl"),
             AlertsFile = Path.Combine(dataDir, "alerts.jsonl"),
+            Windows = defaults.Windows with
+            {
+                MaxFutureSkew = TimeSpan.FromSeconds(options.MaxFutureSkew),
+                SourceIdleTimeout = TimeSpan.FromSeconds(options.WindowSourceIdleTimeout),
+            },
         };
     }
 

@@ -31,6 +31,8 @@ public static class SettingGroups
         SettingOption.Add<long>(c, "--max-future-skew", nameof(NodeOptions.MaxFutureSkew), "seconds a record may be dated ahead of this node's clock (default 300)"),
         SettingOption.Add<long>(c, "--ingest-delivery-deadline", nameof(NodeOptions.IngestDeliveryDeadline),
             "seconds a POST /transactions record may wait for its durable answer before it is answered Unknown (default 15)"),
+        SettingOption.Add<long>(c, "--window-source-idle-timeout", nameof(NodeOptions.WindowSourceIdleTimeout),
+            "seconds a node's window stage may send nothing before the collector stops waiting for it (default 30)"),
     ];
 
     /// <summary>One log for the process (docs/OBSERVABILITY.md): demo and node.</summary>

@@ -165,7 +165,7 @@ public static class IngestEndpoint
         }
 
         context.Response.ContentType = "application/x-ndjson";
-        var options = new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew, ImportPolicy = importPolicy };
+        var options = windows.IngestionOptions(new IngestionOptions { MaxFutureSkew = limits.MaxFutureSkew ?? IngestionOptions.DefaultMaxFutureSkew, ImportPolicy = importPolicy });
         var parser = new JsonLinesParser(options);
         var counters = new IngestionCounters();
         var rejected = new ConcurrentQueue<DeadLetter>();

@@ -129,4 +129,110 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
 
         collector.ExpectNoMsg(TimeSpan.FromMilliseconds(600));
     }
+
+    [Fact]
+    public void A_source_that_sends_nothing_for_the_idle_timeout_stops_holding_windows_back_and_rejoins_when_it_sends()
+    {
+        var sink = new RecordingSink();
+        IgnoreMessages<WindowPartialsAck>();
+        var collector = Sys.ActorOf(WindowCollectorActor.Props([sink], sourceIdleTimeout: TimeSpan.FromSeconds(1)), "collector-idle");
+        collector.Tell(new WindowPartials("quiet#1", [Partial(0, 50)], 10));
+        collector.Tell(new WindowPartials("busy#1", [Partial(0, 100)], Hour + 5));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(10, ExpectMsg<CollectorStatus>().MinWatermark);
+
+        // Within the timeout the quiet source still holds the window open.
+        collector.Tell(new WindowPartials("busy#1", [], Hour + 6));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(sink.Written);
+
+        // Past it, the window is final with what has arrived (both parts: the quiet source's partial counts, its watermark not).
+        AwaitAssert(() =>
+        {
+            var result = Assert.Single(sink.Written);
+            Assert.Equal(150, result.Sum);
+            Assert.Equal(1, result.Revision);
+        }, TimeSpan.FromSeconds(10));
+
+        // It sends again: its watermark holds the merge back again; its late part is a new revision once it passes the window.
+        collector.Tell(new WindowPartials("busy#1", [], Hour + 7));
+        collector.Tell(new WindowPartials("quiet#1", [], 20));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(20, ExpectMsg<CollectorStatus>().MinWatermark);
+        collector.Tell(new WindowPartials("quiet#1", [Partial(0, 50, 1)], Hour + 10));
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(Hour + 7, ExpectMsg<CollectorStatus>().MinWatermark);
+        AwaitAssert(() => Assert.Equal([1, 2], sink.Written.Select(r => r.Revision)));
+        Assert.Equal(151, sink.Written.Last().Sum);
+    }
+
+    /// <summary>A sink that holds each write until released, and can be told to fail.</summary>
+    private sealed class GatedSink : IWindowResultSink
+    {
+        public ManualResetEventSlim Gate { get; } = new(false);
+        public ConcurrentQueue<IReadOnlyList<WindowResult>> Batches { get; } = new();
+        public volatile int Entered;
+        public volatile bool Fail;
+
+        public void Write(IReadOnlyList<WindowResult> results)
+        {
+            Interlocked.Increment(ref Entered);
+            if (!Gate.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("gate never opened");
+            }
+
+            if (Fail)
+            {
+                throw new IOException("disk full");
+            }
+
+            Batches.Enqueue(results);
+        }
+    }
+
+    [Fact]
+    public void Sink_writes_run_off_the_actor_thread_and_partials_arriving_meanwhile_make_a_new_revision()
+    {
+        var sink = new GatedSink();
+        var collector = Sys.ActorOf(WindowCollectorActor.Props([sink]), "collector-gated");
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100)], Hour, Sequence: 1));
+        Assert.Equal(1, ExpectMsg<WindowPartialsAck>().Sequence);
+        AwaitCondition(() => sink.Entered == 1); // the write of revision 1 is held in the sink
+
+        // The collector keeps answering and recording while its sink is busy.
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100, 5)], Hour + 1, Sequence: 2));
+        Assert.Equal(2, ExpectMsg<WindowPartialsAck>().Sequence);
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(Hour + 1, ExpectMsg<CollectorStatus>().MinWatermark);
+        Assert.Empty(sink.Batches);
+
+        sink.Gate.Set();
+        AwaitAssert(() => Assert.Equal(2, sink.Batches.Count));
+        var results = sink.Batches.SelectMany(b => b).ToList();
+        Assert.Equal([1, 2], results.Select(r => r.Revision));
+        Assert.Equal([100L, 105L], results.Select(r => r.Sum)); // revision 1 as computed; the change is revision 2
+        collector.Tell(GetCollectorStatus.Instance);
+        Assert.Equal(0, ExpectMsg<CollectorStatus>().OpenWindows);
+    }
+
+    [Fact]
+    public void A_failed_sink_write_is_retried_with_the_same_batch()
+    {
+        var sink = new GatedSink { Fail = true };
+        IgnoreMessages<WindowPartialsAck>();
+        var collector = Sys.ActorOf(WindowCollectorActor.Props([sink]), "collector-failing");
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100)], Hour));
+        AwaitCondition(() => sink.Entered == 1);
+        EventFilter.Error(contains: "Window sinks failed").ExpectOne(() => sink.Gate.Set()); // the first write fails
+
+        // A change arriving before the retry does not alter the revision being retried.
+        collector.Tell(new WindowPartials("n#1", [Partial(0, 100, 1)], Hour + 1));
+        sink.Fail = false;
+        AwaitAssert(() => Assert.Equal(2, sink.Batches.Count), TimeSpan.FromSeconds(15));
+        var results = sink.Batches.SelectMany(b => b).ToList();
+        Assert.Equal([1, 2], results.Select(r => r.Revision));
+        Assert.Equal([100L, 101L], results.Select(r => r.Sum));
+        Assert.Equal(3, sink.Entered); // failed, retried, then revision 2
+    }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Testing;
 
 namespace PaymentActors.Domain.Tests.Ingestion;
@@ -200,5 +202,23 @@ public sealed class ParserTests
         AssertDead(Parse("2026-12-01T00:05:01Z"), "timestamp", "max future skew");
         Assert.Equal(ParseKind.Transaction, Parse("2026-12-01T00:04:59Z").Kind);
         Assert.Equal(ParseKind.Transaction, Parse("2020-01-01T00:00:00Z").Kind);
+    }
+
+    [Fact]
+    public void A_record_older_than_the_windows_retention_behind_the_newest_event_time_is_rejected_naming_the_timestamp()
+    {
+        var horizon = new EventTimeHorizon(TimeSpan.FromDays(35));
+        var parser = new JsonLinesParser(new IngestionOptions { Horizon = horizon });
+        ParseResult Parse(string timestamp) => parser.Parse(new RawRecord("t.jsonl", 1,
+            $$"""{"id":"o1","account":"A1","type":"CASH_IN","amount":"1.00","currency":"EUR","timestamp":"{{timestamp}}"}"""));
+
+        // Nothing seen yet: a replay of old data starts wherever its data is.
+        Assert.Equal(ParseKind.Transaction, Parse("1971-01-01T00:00:00Z").Kind);
+
+        horizon.Observe(DateTimeOffset.Parse("2026-03-01T00:00:00Z", CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+        AssertDead(Parse("2026-01-24T23:59:59Z"), "timestamp", "older than the windows' retention");
+        AssertDead(Parse("1971-01-01T00:00:00Z"), "timestamp", "35 days before the newest event time seen, 2026-03-01");
+        Assert.Equal(ParseKind.Transaction, Parse("2026-01-25T00:00:00Z").Kind);
+        Assert.Equal(ParseKind.Transaction, Parse("2026-02-28T12:00:00Z").Kind);
     }
 }

@@ -132,4 +132,55 @@ public sealed class WindowMergeTests
         Assert.Equal(5_000, collector.MinWatermark);
         Assert.Empty(collector.EarlierIncarnations("akka.tcp://payments@127.0.0.1:4053#333"));
     }
+
+    [Fact]
+    public void A_silent_source_stops_holding_the_watermark_back_and_rejoins_when_it_reports_again()
+    {
+        var collector = new WindowCollectorState();
+        collector.OnWatermark("a", 1_000);
+        collector.OnWatermark("b", 5_000);
+        Assert.Equal(1_000, collector.MinWatermark);
+
+        Assert.True(collector.MarkSilent("a"));
+        Assert.False(collector.MarkSilent("a")); // already silent
+        Assert.Equal(5_000, collector.MinWatermark);
+        Assert.Equal(["a"], collector.SilentSources);
+
+        collector.OnWatermark("a", 2_000); // it reports again: counted again
+        Assert.Equal(2_000, collector.MinWatermark);
+        Assert.Empty(collector.SilentSources);
+
+        // Only an active source goes silent: not an unknown one, nor one idle by its own report, nor a retired one.
+        Assert.False(collector.MarkSilent("unknown"));
+        collector.OnWatermark("c", 9_000, idle: true);
+        Assert.False(collector.MarkSilent("c"));
+        collector.Retire("b");
+        Assert.False(collector.MarkSilent("b"));
+
+        // Silence is the collector's own clock: not in the snapshot (a new collector gives every source a full timeout).
+        Assert.True(collector.MarkSilent("a"));
+        Assert.True(collector.Heard("a"));
+        Assert.True(collector.MarkSilent("a"));
+        Assert.Empty(WindowCollectorState.FromSnapshot(collector.ToSnapshot()).SilentSources);
+    }
+
+    [Fact]
+    public void A_window_that_changed_while_its_result_was_being_written_stays_due_for_the_next_revision()
+    {
+        var collector = new WindowCollectorState();
+        var stats = new PaymentActors.Domain.Windows.AmountStats();
+        stats.Add(100);
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState()));
+        collector.OnWatermark("a", Hour);
+        var first = Assert.Single(collector.DueResults());
+
+        stats.Add(7); // arrives while revision 1 is on its way to the sinks
+        collector.OnPartial("a", new PartialWindowResult("hourly", "all/USD", 0, Hour, stats.ToState()));
+        collector.MarkEmitted(first);
+        var second = Assert.Single(collector.DueResults());
+        Assert.Equal(2, second.Revision);
+        Assert.Equal(107, second.Sum);
+        collector.MarkEmitted(second);
+        Assert.Empty(collector.DueResults());
+    }
 }

@@ -130,7 +130,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
     [Fact]
-    public async Task Not_ndjson_is_415_a_body_over_the_maximum_is_413_with_nothing_applied_and_a_record_dated_9999_is_rejected()
+    public async Task Not_ndjson_is_415_a_body_over_the_maximum_is_413_with_nothing_applied_and_records_dated_9999_or_beyond_the_retention_are_rejected()
     {
         var csv = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent("a,b\n1,2\n", Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, csv.StatusCode);
@@ -156,6 +156,30 @@ public sealed class HostileClientTests : IAsyncLifetime
         Assert.Equal("Rejected", rejected.GetProperty("status").GetString());
         Assert.Equal("timestamp", rejected.GetProperty("field").GetString());
         Assert.Equal(100, await BalanceAsync("FUT1"));
+
+        // Once the window stage has seen ok-now (2026-01-01, a moment after its answer), a record more than 35 days
+        // older is refused the same way: field timestamp, nothing applied.
+        var deadline = Stopwatch.StartNew();
+        JsonElement old;
+        var applied = 0;
+        while (true)
+        {
+            var answer = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
+                new StringContent(Record($"old-{deadline.ElapsedTicks}", "OLD1", "2025-11-26T23:59:59Z"), Encoding.UTF8, "application/x-ndjson"));
+            old = Lines(await answer.Content.ReadAsStringAsync()).First(l => l.TryGetProperty("line", out _));
+            if (old.GetProperty("status").GetString() == "Rejected" || deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
+
+            applied++;
+            await Task.Delay(200);
+        }
+
+        Assert.Equal("Rejected", old.GetProperty("status").GetString());
+        Assert.Equal("timestamp", old.GetProperty("field").GetString());
+        Assert.Contains("older than the windows' retention", old.GetProperty("reason").GetString());
+        Assert.Equal(100 * applied, await BalanceAsync("OLD1"));
     }
 
     [Fact]

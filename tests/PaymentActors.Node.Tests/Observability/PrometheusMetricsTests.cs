@@ -27,7 +27,10 @@ public sealed class PrometheusMetricsTests : IAsyncLifetime
         // Alerts are stored by the collector singleton after the answer: poll with a deadline for that one.
         var deadline = DateTime.UtcNow.AddSeconds(60);
         var after = await ScrapeAsync();
-        while (Delta(before, after, "payments_alerts_stored_total") < 20 && DateTime.UtcNow < deadline)
+        // The collectors' backlogs are gauges of work handed to their sinks and not yet written: back to 0 once written.
+        Assert.Contains("payments_alerts_collector_backlog", before.Keys);
+        Assert.Contains("payments_windows_collector_backlog", before.Keys);
+        while ((Delta(before, after, "payments_alerts_stored_total") < 20 || after["payments_alerts_collector_backlog"] > 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
             after = await ScrapeAsync();
@@ -43,6 +46,7 @@ public sealed class PrometheusMetricsTests : IAsyncLifetime
         Assert.Equal(20, Delta(before, after, "payments_alerts_raised_total"));
         Assert.Equal(20, Delta(before, after, "payments_alerts_stored_total"));
         Assert.Equal(0, after["payments_ingest_in_flight"]);
+        Assert.Equal(0, after["payments_alerts_collector_backlog"]);
         Assert.True(Delta(before, after, "payments_transaction_decision_duration_seconds_count") >= 20,
             "every account answered at least once (batches of one account count once)");
         Assert.True(Delta(before, after, "payments_journal_write_duration_seconds_count") > 0);
