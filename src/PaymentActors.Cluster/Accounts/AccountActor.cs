@@ -38,6 +38,9 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private readonly RiskRulesHolder _risk;
     private readonly IActorRef? _alerts;
     private readonly NodeWindows? _windows;
+
+    // Decisions in flight whose sender (an ingestion pipeline) counts them in its node's windows: not counted here too.
+    private readonly HashSet<string> _countedBySender = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AccountState _durable;
     private AccountState _decided;
@@ -167,6 +170,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             {
                 _decided.Apply(e); // later requests of the batch see earlier ones
                 events.Add(e);
+                if (batch.CountedBySender && _windows is not null && e is TransactionApproved or TransactionDeclined)
+                {
+                    _countedBySender.Add(batch.Requests[i].TransactionId);
+                }
             }
 
             outcomes[i] = decision.Outcome;
@@ -285,7 +292,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
         _durable.Apply(e);
         PublishAlert(e);
-        if (_windows is not null && DecidedTransaction.From(e, _durable.Currency?.Code) is { } decided)
+        if (_windows is not null && DecidedTransaction.From(e, _durable.Currency?.Code) is { } decided && !_countedBySender.Remove(decided.TransactionId))
         {
             _windows.Decided(decided);
         }

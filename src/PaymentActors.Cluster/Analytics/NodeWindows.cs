@@ -28,36 +28,32 @@ public readonly record struct WindowInput(DecidedTransaction? Transaction, bool 
 }
 
 /// <summary>
-/// The node's window stage: the accounts hosted on this node hand it each decision once durable
-/// (<see cref="Decided"/>), whatever brought the transaction in (a file, HTTP, <c>submit</c>, <c>PaymentsClient</c>);
-/// one stream aggregates them into partial window results and sends them, with the stage's watermark, to the
-/// collector singleton, which merges the nodes' partials. An ingestion pipeline attaches to <see cref="Input"/> only
-/// to say that its bounded input has ended (the transactions it carries are counted from the accounts, not twice).
+/// The node's window stage. Two inputs, one stream: every ingestion pipeline on this node attaches its decided
+/// transactions to <see cref="Input"/> (a MergeHub: backpressured per producer), and the accounts hosted on this node
+/// hand it, once durable, every decision that did not come through a pipeline (<see cref="Decided"/>: <c>submit</c>,
+/// <c>PaymentsClient</c>), so every entry point is counted once. The stream aggregates them into partial window results
+/// and sends them, with the stage's watermark, to the collector singleton, which merges the nodes' partials.
 /// </summary>
 public sealed class NodeWindows
 {
-    /// <summary>Decisions waiting for the window stage; beyond this they are dropped and counted (never blocking an account).</summary>
+    /// <summary>Decisions from accounts waiting for the stage; beyond this they are dropped and counted (an account never blocks).</summary>
     public const int DecidedBuffer = 100_000;
 
-    // One queue for the accounts' decisions and the end-of-input marks: an account writes its decision before it
-    // replies, and a pipeline's end is written after its last reply, so the end never overtakes a decision.
     private readonly Channel<WindowInput> _decided = Channel.CreateBounded<WindowInput>(
         new BoundedChannelOptions(DecidedBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    private Sink<WindowInput, NotUsed>? _input;
     private long _dropped;
 
     /// <summary>This stage's identity at the collector: node address and incarnation.</summary>
     public string SourceId { get; private set; } = "";
 
+    public Sink<WindowInput, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
+
     /// <summary>Decisions not counted because the stage was <see cref="DecidedBuffer"/> behind.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Where an ingestion pipeline sends its window inputs: only <see cref="WindowInput.End"/> is taken from it.</summary>
-    public Sink<WindowInput, NotUsed> Input =>
-        Sink.ForEachAsync<WindowInput>(1, input => input.EndOfInput ? _decided.Writer.WriteAsync(input).AsTask() : Task.CompletedTask)
-            .MapMaterializedValue(_ => NotUsed.Instance);
-
-    /// <summary>A durable decision of an account on this node (called on the account's thread: never blocks).</summary>
+    /// <summary>A durable decision of an account on this node that no pipeline counts (called on the account's thread: never blocks).</summary>
     public void Decided(DecidedTransaction transaction)
     {
         if (!_decided.Writer.TryWrite(WindowInput.Of(transaction)))
@@ -73,7 +69,8 @@ public sealed class NodeWindows
         SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
         var source = SourceId;
         var forwarder = system.ActorOf(PartialsForwarder.Props(collector, TimeSpan.FromSeconds(2)), "window-partials-forwarder");
-        ChannelSource.FromReader(_decided.Reader)
+        _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
+            .MergeMaterialized(ChannelSource.FromReader(_decided.Reader), Keep.Left)
             .Via(Flow(settings, source))
             .To(Sink.ForEach<WindowPartials>(p => forwarder.Tell(p)))
             .Run(system.Materializer());

@@ -51,8 +51,8 @@ internal static class AccountsFormat
             c => new() { Request = ToProto(c.Request) },
             p => new(FromProto(Required(p.Request, "request"))));
         f.Bind<SubmitTransactionBatch, P.SubmitTransactionBatch>("C2v2", P.SubmitTransactionBatch.Parser,
-            c => new() { AccountId = c.AccountId, Requests = { c.Requests.Select(ToProto) }, CorrelationId = c.CorrelationId },
-            p => new(p.AccountId, p.Requests.Select(FromProto).ToArray(), p.CorrelationId));
+            c => new() { AccountId = c.AccountId, Requests = { c.Requests.Select(ToProto) }, CorrelationId = c.CorrelationId, CountedBySender = c.CountedBySender },
+            p => new(p.AccountId, p.Requests.Select(FromProto).ToArray(), p.CorrelationId, p.CountedBySender));
         f.Bind<OpenAccount, P.OpenAccount>("C3v2", P.OpenAccount.Parser,
             c => new() { AccountId = c.AccountId, Currency = c.Currency, OverdraftLimitMinor = c.OverdraftLimitMinor, OpeningBalanceMinor = c.OpeningBalanceMinor },
             p => new(p.AccountId, p.Currency, p.OverdraftLimitMinor, p.OpeningBalanceMinor));

@@ -58,6 +58,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new SubmitTransaction(Request with { Counterparty = null, OpeningBalanceMinor = null });
         yield return new SubmitTransaction(Request with { OpeningBalanceMinor = 0, AmountMinor = long.MaxValue, EventTimeMs = -1 });
         yield return new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }], 1L << 40);
+        yield return new SubmitTransactionBatch("C1", [Request], 3, CountedBySender: true);
         yield return new OpenAccount("C1", "JPY", 0, 100);
         yield return new GetAccount("C1");
         yield return new CreditTransfer("C2", "t-1", "C1", 12_345, "USD", 99, 20_000);
@@ -179,7 +180,8 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
     /// after it (an event's currency, the alert collector's offset): they have no format-1 payload to read.
     /// </summary>
     private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or AlertsProjected
-        or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 } or AlertsSnapshot { LedgerOffset: not 0 };
+        or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 } or AlertsSnapshot { LedgerOffset: not 0 }
+        or SubmitTransactionBatch { CountedBySender: true };
 
     [Theory]
     [MemberData(nameof(Messages))]
