@@ -12,7 +12,8 @@ namespace PaymentActors.Node.Tests.Cluster;
 /// PostgreSQL crash-stopped (<c>pg_ctl stop -m immediate</c>) for 30 s under a steady HTTP load on one node, then started
 /// again: requests in flight get a retryable answer within a bounded time (never a bare 500), the node serves again
 /// within seconds of the database without a restart, the singletons are alive, and after clients retry what was
-/// Unknown every acknowledged transaction is applied exactly once.
+/// Unknown every acknowledged transaction is applied exactly once; the alert store holds exactly the flagged and
+/// risk-declined decisions of the journal, and the hourly window equals a recompute from the journal.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper output)
@@ -221,6 +222,39 @@ public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper
             await Task.Delay(500);
         }
 
+        // Alerts: exactly the journal's flagged and risk-declined decisions, none lost while the collector was down, none twice.
+        var (decisions, stored) = await PostgresJournal.AwaitAlertsMatchJournalAsync(cluster.ConnectionString, TimeSpan.FromSeconds(90));
+        output.WriteLine($"{decisions.Count} flagged or risk-declined decisions in the journal, {stored.Count} alerts stored");
+        Assert.NotEmpty(decisions);
+        Assert.Empty(decisions.Except(stored));
+        Assert.Empty(stored.Except(decisions));
+
+        // Windows: a record two hours later moves the watermark past hour 0, whose result must equal a recompute of the
+        // journal's applied transactions of that hour (every acknowledged one, counted once).
+        var closing = JsonSerializer.Serialize(new { id = "o-close2", account = "OUTCLOSE", type = "CASH_IN", amount = "1.00", currency = "EUR",
+            timestamp = "2026-01-01T02:00:00Z" }) + "\n";
+        (await http.PostAsync($"{url}/transactions", new StringContent(closing, Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+        var hour0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var applied = (await PostgresJournal.ReadAccountEventsAsync(cluster.ConnectionString)).Values.SelectMany(e => e)
+            .OfType<PaymentActors.Domain.Accounts.TransactionApproved>()
+            .Where(a => a.EventTimeMs >= hour0 && a.EventTimeMs < hour0 + 3_600_000).ToList();
+        (long Count, long Sum) expected = (applied.Count, applied.Sum(a => a.AmountMinor));
+        (long Count, long Sum) actual = (0, 0);
+        var windowsDeadline = Stopwatch.StartNew();
+        while (actual != expected && windowsDeadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(500);
+            var results = JsonDocument.Parse(await http.GetStringAsync($"{url}/windows?window=hourly&key=all/EUR")).RootElement.EnumerateArray()
+                .Where(r => r.GetProperty("start").GetInt64() == hour0).ToList();
+            if (results.Count > 0)
+            {
+                var latest = results.MaxBy(r => r.GetProperty("revision").GetInt32());
+                actual = (latest.GetProperty("count").GetInt64(), latest.GetProperty("sumMinor").GetInt64());
+            }
+        }
+
+        output.WriteLine($"hour 0: journal {expected}, window {actual}");
+        Assert.Equal(expected, actual);
         Assert.True(node.IsRunning);
     }
 }
