@@ -96,7 +96,24 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
         }
 
         Assert.Equal(accounts.Count, afterRestart);
-        var again = await client.Client.SubmitAsync(new TransactionRequest(outcomes[0].TransactionId, accounts[0], TransactionType.Payment, 20_000, "EUR", "M1", 2));
+        // The resend is idempotent, so it may be retried while the killed node's shards are still being reallocated
+        // (the coordinator lived on the oldest node and moves too); the answer must then be the first decision.
+        var resend = new TransactionRequest(outcomes[0].TransactionId, accounts[0], TransactionType.Payment, 20_000, "EUR", "M1", 2);
+        var resendDeadline = DateTime.UtcNow.AddSeconds(90);
+        TransactionOutcome again;
+        while (true)
+        {
+            try
+            {
+                again = await client.Client.SubmitAsync(resend);
+                break;
+            }
+            catch (Akka.Actor.AskTimeoutException) when (DateTime.UtcNow < resendDeadline)
+            {
+                // shards still moving: ask again
+            }
+        }
+
         Assert.True(again.IsDuplicate);
         Assert.Equal(TransactionStatus.Declined, again.Status);
     }
