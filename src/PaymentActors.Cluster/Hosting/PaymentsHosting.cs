@@ -4,6 +4,8 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Hosting;
@@ -15,6 +17,7 @@ using LinqToDB;
 using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
+using PaymentActors.Cluster.Clients;
 using PaymentActors.Cluster.Ledger;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Cluster.Security;
@@ -115,6 +118,17 @@ public static class PaymentsHosting
             {
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
                 system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
+            })
+            // Clients outside the cluster (the CLI verbs, WithPaymentsClusterClient) reach the nodes through a receptionist
+            // on every node and its one registered service, the client gateway. The receptionist speaks only over this
+            // node's remoting: with TLS on, a client without a certificate from the cluster's CA never reaches it.
+            .WithClusterClientReceptionist(role: NodeRole)
+            .WithActors((system, registry, _) =>
+            {
+                var gateway = system.ActorOf(ClientGatewayActor.Props(registry.Get<AccountRegion>(), registry.Get<WindowCollector>(),
+                    registry.Get<AlertCollector>(), registry.Get<RiskRulesAdmin>(), NodeRole), ClientGatewayActor.Name);
+                registry.Register<ClientGateway>(gateway);
+                ClusterClientReceptionist.Get(system).RegisterService(gateway);
             });
 
         builder.AddStartup((system, _) => system.ActorOf(JoinGateActor.Props(compatibility), JoinGateActor.Name));
@@ -152,8 +166,9 @@ public static class PaymentsHosting
 
     /// <summary>
     /// A client node: joins the cluster with the <see cref="ClientRole"/> role (never hosts accounts, never
-    /// counts for split-brain decisions) and reaches the accounts through a shard region proxy. Chosen over
-    /// ClusterClient because it talks to the entities directly with the same messages, with no receptionist hop.
+    /// counts for split-brain decisions) and reaches the accounts through a shard region proxy, talking to the
+    /// entities directly. For a process that lives as long as the cluster and wants no receptionist hop; joining and
+    /// leaving take seconds each, so short-lived clients use <see cref="WithPaymentsClusterClient"/> instead.
     /// </summary>
     public static AkkaConfigurationBuilder WithPaymentsClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts,
         int shardCount = AccountMessageExtractor.DefaultShardCount, ClusterTls? tls = null)
@@ -177,6 +192,43 @@ public static class PaymentsHosting
             .WithSingletonProxy<WindowCollector>("window-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<AlertCollector>("alert-collector", new ClusterSingletonOptions { Role = NodeRole })
             .WithSingletonProxy<RiskRulesAdmin>("risk-rules", new ClusterSingletonOptions { Role = NodeRole });
+    }
+
+    /// <summary>
+    /// A client outside the cluster (the CLI verbs): remoting only, no cluster membership. A
+    /// <see cref="ClusterClient"/> asks every contact's receptionist at once and uses the first that answers, so a
+    /// contact that is down costs nothing while another answers; requests go through <see cref="ClientGatewayFront"/>
+    /// to the gateway of the node it is connected to. The front is registered under <see cref="ClientGateway"/>,
+    /// <see cref="AccountRegion"/>, <see cref="WindowCollector"/>, <see cref="AlertCollector"/> and
+    /// <see cref="RiskRulesAdmin"/>, so code that takes those from the registry (PaymentsClient, WindowsClient,
+    /// RiskClient) works unchanged. Timing settings: cluster-config/cluster-client.hocon.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithPaymentsClusterClient(this AkkaConfigurationBuilder builder, string host, int port, IReadOnlyList<string> contacts,
+        ClusterTls? tls = null)
+    {
+        if (contacts.Count == 0)
+        {
+            throw new ArgumentException("contact: at least one akka.tcp://payments@HOST:PORT address is needed", nameof(contacts));
+        }
+
+        var receptionists = contacts.Select(c => ActorPath.Parse(ClusterTls.NormaliseAddress(c, tls is not null) + "/system/receptionist")).ToList();
+        return builder
+            .AddHocon(LoadClusterConfig("base"), HoconAddMode.Append)
+            .AddHocon(LoadClusterConfig("cluster-client"), HoconAddMode.Prepend)
+            // The client sends pub-sub envelopes to the receptionist: their serializer's bindings.
+            .AddHocon(DistributedPubSub.DefaultConfig(), HoconAddMode.Append)
+            .WithPaymentsSerializer()
+            .WithRemoting(Remote(host, port, tls))
+            .WithClusterClient<PaymentsClusterClient>(receptionists)
+            .WithActors((system, registry, _) =>
+            {
+                var front = system.ActorOf(ClientGatewayFront.Props(registry.Get<PaymentsClusterClient>()), ClientGatewayFront.Name);
+                registry.Register<ClientGateway>(front);
+                registry.Register<AccountRegion>(front);
+                registry.Register<WindowCollector>(front);
+                registry.Register<AlertCollector>(front);
+                registry.Register<RiskRulesAdmin>(front);
+            });
     }
 
     /// <summary>Asks the seeds' join gates first; joins only when compatible (or when no seed answers: the first node).</summary>

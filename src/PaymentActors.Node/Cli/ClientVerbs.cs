@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Akka.Actor;
-using Akka.Cluster.Sharding;
 using PaymentActors.Domain;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
@@ -160,6 +158,12 @@ public static class ClientVerbs
         }
 
         var request = new TransactionRequest(id, accountId, type, amount.Minor, currency.Code, counterparty, time ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        // Everything the node would refuse without looking at the account is refused here, before connecting.
+        if (TransactionValidation.Validate(request, out _) is { } invalid)
+        {
+            throw new CliException(SubmitOptionNamed(invalid.Message));
+        }
+
         await using var session = await ClientSession.ConnectAsync(client);
         var outcome = await session.Client.SubmitAsync(request);
         Console.WriteLine(JsonSerializer.Serialize(new
@@ -173,6 +177,20 @@ public static class ClientVerbs
             rules = outcome.Rules.Select(r => r.ToString()),
         }, Json));
         return outcome.Status is TransactionStatus.Approved or TransactionStatus.Flagged ? 0 : 1;
+    }
+
+    /// <summary>A validation message names the request's field ("accountId: …"); the CLI names the option ("--account: …").</summary>
+    private static string SubmitOptionNamed(string message)
+    {
+        foreach (var (field, option) in new[] { ("transactionId", "--id"), ("accountId", "--account"), ("counterparty", "--counterparty"), ("amount", "--amount"), ("currency", "--currency"), ("type", "--type") })
+        {
+            if (message.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return option + message[field.Length..];
+            }
+        }
+
+        return message;
     }
 
     private static async Task<int> QueryWindowsAsync(ClientOptions client, string? window, string? keyPrefix, long fromMs, long toMs)
@@ -274,25 +292,15 @@ public static class ClientVerbs
     private static async Task<int> StatusAsync(ClientOptions client)
     {
         await using var session = await ClientSession.ConnectAsync(client);
-        var cluster = Akka.Cluster.Cluster.Get(session.System);
-        // A fresh proxy answers with nothing until it has registered with the shard coordinator.
-        var stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
-        for (var attempt = 0; stats.Regions.Count == 0 && attempt < 20; attempt++)
-        {
-            await Task.Delay(250);
-            stats = await session.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
-        }
-
-        var nodes = cluster.State.Members.Where(m => m.HasRole(Cluster.Hosting.PaymentsHosting.NodeRole)).ToList();
-        // Cluster singletons run on the oldest member of their role.
-        var oldest = nodes.OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
+        // The node this client is connected to answers: a client outside the cluster has no member list of its own.
+        var status = await session.StatusAsync();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            members = cluster.State.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles }),
-            unreachable = cluster.State.Unreachable.Select(m => m.Address.ToString()),
-            shardsPerNode = stats.Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats.Count),
-            entitiesPerNode = stats.Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats.Values.Sum()),
-            singletonNode = oldest?.Address.ToString(),
+            members = status.Members.Select(m => new { address = m.Address, status = m.Status, roles = m.Roles }),
+            unreachable = status.Unreachable,
+            shardsPerNode = status.ShardsPerNode,
+            entitiesPerNode = status.EntitiesPerNode,
+            singletonNode = status.SingletonNode,
         }, Json));
         return 0;
     }

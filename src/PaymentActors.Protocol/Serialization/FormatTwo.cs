@@ -6,7 +6,7 @@ namespace PaymentActors.Protocol.Serialization;
 /// <summary>
 /// Format 2: every bound type as a Protocol Buffers message (Proto/*.proto, compiled at build), under a short
 /// fixed manifest. Each protocol area declares its bindings in its own file (<see cref="AccountsFormat"/>,
-/// <see cref="AnalyticsFormat"/>, <see cref="IngestionFormat"/>, <see cref="RiskFormat"/>); a binding is a
+/// <see cref="AnalyticsFormat"/>, <see cref="ClientsFormat"/>, <see cref="IngestionFormat"/>, <see cref="RiskFormat"/>); a binding is a
 /// manifest, the mapping domain → proto and the mapping proto → domain.
 /// </summary>
 internal sealed class FormatTwo
@@ -21,6 +21,7 @@ internal sealed class FormatTwo
         var format = new FormatTwo();
         AccountsFormat.Bind(format);
         AnalyticsFormat.Bind(format);
+        ClientsFormat.Bind(format);
         IngestionFormat.Bind(format);
         RiskFormat.Bind(format);
         return format;

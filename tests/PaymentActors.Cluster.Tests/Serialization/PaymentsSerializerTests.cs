@@ -6,6 +6,7 @@ using PaymentActors.Domain.Transactions;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
+using PaymentActors.Protocol.Clients;
 using PaymentActors.Protocol.Ingestion;
 using PaymentActors.Protocol.Risk;
 using PaymentActors.Protocol.Serialization;
@@ -104,6 +105,12 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new AlertsSnapshot([SampleAlert], 1, 9_876_543_210);
         yield return new AlertsProjected([SampleAlert, SampleAlert with { TransactionId = "t-8" }], 42);
         yield return new AlertsProjected([], long.MaxValue);
+        yield return GetClusterStatus.Instance;
+        yield return new ClusterStatusReply("akka.ssl.tcp://payments@h:1",
+            [new ClusterMemberStatus("akka.ssl.tcp://payments@h:1", "Up", ["payments", "compat-1"]), new ClusterMemberStatus("akka.ssl.tcp://payments@h:2", "Leaving", [])],
+            ["akka.ssl.tcp://payments@h:2"], new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 60, ["akka.ssl.tcp://payments@h:2"] = 40 },
+            new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 7 }, "akka.ssl.tcp://payments@h:1");
+        yield return new ClusterStatusReply("s", [], [], new Dictionary<string, int>(), new Dictionary<string, int>(), null);
     }
 
     private static AccountState AccountWithHistory()
@@ -176,12 +183,13 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Types added after format 1 (the rules audit, the alerts read from the journal), and samples using fields added
-    /// after it (an event's currency, the alert collector's offset): they have no format-1 payload to read.
+    /// Types added after format 1 (the rules audit, the cluster status for clients, the alerts read from the journal), and
+    /// samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
+    /// sender): they have no format-1 payload to read.
     /// </summary>
-    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or AlertsProjected
-        or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 } or AlertsSnapshot { LedgerOffset: not 0 }
-        or SubmitTransactionBatch { CountedBySender: true };
+    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or GetClusterStatus or ClusterStatusReply
+        or AlertsProjected or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 }
+        or AlertsSnapshot { LedgerOffset: not 0 } or SubmitTransactionBatch { CountedBySender: true };
 
     [Theory]
     [MemberData(nameof(Messages))]

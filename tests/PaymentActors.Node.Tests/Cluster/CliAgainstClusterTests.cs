@@ -3,7 +3,11 @@ using PaymentActors.Node.Tests.Harness;
 
 namespace PaymentActors.Node.Tests.Cluster;
 
-/// <summary>The CLI, as a separate process, against a running two-node cluster on PostgreSQL.</summary>
+/// <summary>
+/// The CLI, as a separate process, against a running two-node cluster on PostgreSQL. Every verb is given a contact
+/// list whose first address is dead: the client asks all at once and is answered by the live one. Clients go through
+/// the receptionist and never join: the member list holds the two nodes only, before, during and after.
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class CliAgainstClusterTests(PostgresServer postgres)
 {
@@ -11,7 +15,8 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
     public async Task Submit_query_and_status_work_from_outside_the_cluster()
     {
         await using var cluster = await ClusterHarness.StartAsync(postgres, "cli_" + Guid.NewGuid().ToString("N")[..8], 2);
-        var contact = cluster.Nodes[1].Address;
+        // The first contact is a port nobody listens on; the verbs are answered by the second.
+        var contact = $"{NodeProcess.AddressOf(Ports.FreeTcpPort())},{cluster.Nodes[1].Address}";
 
         var cashIn = await ProcessRunner.Cli("submit", "--id", "cli-1", "--account", "C100", "--type", "CASH_IN", "--amount", "250.00", "--currency", "EUR", "--contact", contact);
         Assert.True(cashIn.ExitCode == 0, cashIn.Stdout + cashIn.Stderr);
@@ -23,7 +28,7 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
         Assert.Contains("\"balanceAfter\":\"150.00\"", transfer.Stdout);
 
         var duplicate = await ProcessRunner.Cli("submit", "--id", "cli-2", "--account", "C100", "--type", "TRANSFER", "--amount", "100", "--currency", "EUR",
-            "--counterparty", "C200", "--contact", cluster.Nodes[0].Address);
+            "--counterparty", "C200", "--contact", $"{NodeProcess.AddressOf(Ports.FreeTcpPort())},{cluster.Nodes[0].Address}");
         Assert.Contains("\"duplicate\":true", duplicate.Stdout);
 
         var badAmount = await ProcessRunner.Cli("submit", "--id", "cli-3", "--account", "C100", "--type", "PAYMENT", "--amount", "1.234", "--currency", "EUR", "--contact", contact);
@@ -56,5 +61,25 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
         Assert.All(nodes, m => Assert.Equal("Up", m.GetProperty("status").GetString()));
         Assert.True(json.GetProperty("entitiesPerNode").EnumerateObject().Sum(p => p.Value.GetInt32()) == 2, json.ToString());
         Assert.Contains(json.GetProperty("singletonNode").GetString(), cluster.Nodes.Select(n => n.Address));
+        // No client in the member list the status shows, nor in any node's own view, nor ever joining in their logs.
+        var nodeAddresses = cluster.Nodes.Select(n => n.Address).Order().ToList();
+        Assert.Equal(nodeAddresses, json.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()!).Order().ToList());
+
+        var rules = await ProcessRunner.Cli("rules", "list", "--contact", contact);
+        Assert.True(rules.ExitCode == 0, rules.Stdout + rules.Stderr);
+        Assert.Contains("\"Rules\"", rules.Stdout);
+        var alerts = await ProcessRunner.Cli("query", "alerts", "--account", "C100", "--contact", contact);
+        Assert.True(alerts.ExitCode == 0, alerts.Stdout + alerts.Stderr);
+        Assert.Contains("\"alerts\":0", alerts.Stdout);
+        var windows = await ProcessRunner.Cli("query", "windows", "--window", "hourly", "--contact", contact);
+        Assert.True(windows.ExitCode == 0, windows.Stdout + windows.Stderr);
+
+        foreach (var node in cluster.Nodes)
+        {
+            var seen = (await node.ClusterAsync())!.Value.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()!).Order().ToList();
+            Assert.Equal(nodeAddresses, seen);
+            var joins = node.ReadLog().Split('\n').Where(l => l.Contains("is JOINING", StringComparison.Ordinal)).ToList();
+            Assert.All(joins, l => Assert.Contains(cluster.Nodes, n => l.Contains($"Node [{n.Address}] is JOINING", StringComparison.Ordinal)));
+        }
     }
 }

@@ -84,11 +84,22 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
         var noCert = await ProcessRunner.CliAsIs("status", "--contact", node.Address);
         Assert.Equal(2, noCert.ExitCode);
         Assert.Contains("--tls-cert, --tls-key, --tls-ca: required", noCert.Stderr);
+        // Plain TCP never reaches the receptionist: the nodes speak TLS only, so the handshake fails before any message.
         var plain = await ProcessRunner.CliAsIs("status", "--contact", node.Address, "--insecure");
-        Assert.NotEqual(0, plain.ExitCode);
-        Assert.Contains("could not join the cluster", plain.Stderr);
-        var withCert = await ProcessRunner.CliAsIs(["status", "--contact", node.Address, .. secrets.ClientTlsArgs]);
+        Assert.Equal(1, plain.ExitCode);
+        Assert.Contains("--contact: no contact answered", plain.Stderr);
+        Assert.Equal("", plain.Stdout);
+        // A certificate from another CA is refused at the handshake too.
+        var foreignClient = ClusterSecrets.Create("foreign-client", 1);
+        var otherCaClient = await ProcessRunner.CliAsIs(["status", "--contact", node.Address, .. foreignClient.ClientTlsArgs]);
+        Assert.NotEqual(0, otherCaClient.ExitCode);
+        Assert.DoesNotContain("\"members\"", otherCaClient.Stdout);
+        // With the cluster's client certificate: answered, through a dead first contact, and the client is no member.
+        var withCert = await ProcessRunner.CliAsIs(["status", "--contact", $"{NodeProcess.AddressOf(Ports.FreeTcpPort())},{node.Address}", .. secrets.ClientTlsArgs]);
         Assert.True(withCert.ExitCode == 0, withCert.Stdout + withCert.Stderr);
+        var shown = JsonDocument.Parse(withCert.Stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("members").EnumerateArray()
+            .Select(m => m.GetProperty("address").GetString()!).Order().ToList();
+        Assert.Equal(members, shown);
 
         // Intruders, all at once: no TLS; another CA; a valid certificate with the in-memory journal; with another database.
         var foreign = ClusterSecrets.Create("foreign", 1);
