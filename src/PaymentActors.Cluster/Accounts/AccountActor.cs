@@ -3,11 +3,14 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Hosting;
+using PaymentActors.Cluster.Ledger;
 using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Risk;
 
@@ -34,6 +37,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private readonly AccountActorSettings _settings;
     private readonly RiskRulesHolder _risk;
     private readonly IActorRef? _alerts;
+    private readonly NodeWindows? _windows;
+
+    // Decisions in flight whose sender (an ingestion pipeline) counts them in its node's windows: not counted here too.
+    private readonly HashSet<string> _countedBySender = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AccountState _durable;
     private AccountState _decided;
@@ -57,12 +64,17 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
     // A producer rather than Props.Create(() => new ...): the expression form compiles each argument into a
     // dynamic method for every entity started, which first touch of many accounts pays for (and the finalizer after).
-    public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts = null) =>
-        Akka.Actor.Props.CreateBy(new Producer(accountId, accountRegion, settings, risk, alerts));
+    /// <param name="alerts">The alert collector, told each alert (only where it cannot read them from the journal).</param>
+    /// <param name="windows">This node's window stage, handed each decision once durable.</param>
+    public static Props Props(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts = null,
+        NodeWindows? windows = null) =>
+        Akka.Actor.Props.CreateBy(new Producer(accountId, accountRegion, settings, risk, alerts, windows));
 
-    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts)
+    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
+        NodeWindows? windows = null)
     {
         _alerts = alerts;
+        _windows = windows;
         _accountId = accountId;
         _accountRegion = accountRegion;
         _settings = settings;
@@ -158,6 +170,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             {
                 _decided.Apply(e); // later requests of the batch see earlier ones
                 events.Add(e);
+                if (batch.CountedBySender && _windows is not null && e is TransactionApproved or TransactionDeclined)
+                {
+                    _countedBySender.Add(batch.Requests[i].TransactionId);
+                }
             }
 
             outcomes[i] = decision.Outcome;
@@ -276,6 +292,11 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
         _durable.Apply(e);
         PublishAlert(e);
+        if (_windows is not null && DecidedTransaction.From(e, _durable.Currency?.Code) is { } decided && !_countedBySender.Remove(decided.TransactionId))
+        {
+            _windows.Decided(decided);
+        }
+
         if (e is TransactionApproved { Type: TransactionType.Transfer } approved)
         {
             foreach (var pending in _durable.Outbox)
@@ -304,18 +325,13 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         ReleaseReplies();
     }
 
-    /// <summary>A flagged or risk-declined decision, once durable, goes to the cluster's alert collector.</summary>
+    /// <summary>
+    /// A flagged or risk-declined decision, once durable, is counted; with a journal that has no query side (in-memory)
+    /// it is also told to the alert collector, which otherwise reads it from the journal (<see cref="AlertCollectorActor"/>).
+    /// </summary>
     private void PublishAlert(IAccountEvent e)
     {
-        var alert = e switch
-        {
-            TransactionApproved { Flagged: true } a => new Alert(a.TransactionId, _accountId, a.Type, a.AmountMinor, _durable.Currency?.Code ?? "",
-                a.EventTimeMs, TransactionStatus.Flagged, a.Rules),
-            TransactionDeclined { Code: RejectCode.RiskDeclined } d => new Alert(d.TransactionId, _accountId, d.Type, d.AmountMinor,
-                _durable.Currency?.Code ?? "", d.EventTimeMs, TransactionStatus.Declined, d.Rules),
-            _ => null,
-        };
-        if (alert is not null)
+        if (LedgerJournal.AlertOf(_accountId, e, _durable.Currency?.Code) is { } alert)
         {
             PaymentsMetrics.AlertRaised();
             _alerts?.Tell(new AlertRaised(alert));
@@ -403,12 +419,13 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         public static readonly IdleCheck Instance = new();
     }
 
-    private sealed class Producer(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts)
+    private sealed class Producer(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
+        NodeWindows? windows)
         : IIndirectActorProducer
     {
         public Type ActorType => typeof(AccountActor);
 
-        public ActorBase Produce() => new AccountActor(accountId, accountRegion, settings, risk, alerts);
+        public ActorBase Produce() => new AccountActor(accountId, accountRegion, settings, risk, alerts, windows);
 
         public void Release(ActorBase actor)
         {

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Akka;
 using Akka.Actor;
 using Akka.Streams;
@@ -42,13 +43,22 @@ public readonly record struct WindowInput(DecidedTransaction? Transaction, bool 
 }
 
 /// <summary>
-/// The node's window stage: every ingestion pipeline on this node attaches its decided transactions to
-/// <see cref="Input"/> (a MergeHub: backpressured per producer), one stream aggregates them into partial
-/// window results and sends them, with the stage's watermark, to the collector singleton.
+/// The node's window stage. Two inputs, one stream: every ingestion pipeline on this node attaches its decided
+/// transactions to <see cref="Input"/> (a MergeHub: backpressured per producer), and the accounts hosted on this node
+/// hand it, once durable, every decision that did not come through a pipeline (<see cref="Decided"/>: <c>submit</c>,
+/// <c>PaymentsClient</c>), so every entry point is counted once. The stream aggregates them into partial window results
+/// and sends them, with the stage's watermark, to the collector singleton, which merges the nodes' partials.
 /// </summary>
 public sealed class NodeWindows
 {
+    /// <summary>Decisions from accounts waiting for the stage; beyond this they are dropped and counted (an account never blocks).</summary>
+    public const int DecidedBuffer = 100_000;
+
+    private readonly Channel<WindowInput> _decided = Channel.CreateBounded<WindowInput>(
+        new BoundedChannelOptions(DecidedBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
     private Sink<WindowInput, NotUsed>? _input;
+    private long _dropped;
 
     /// <summary>This stage's identity at the collector: node address and incarnation.</summary>
     public string SourceId { get; private set; } = "";
@@ -64,6 +74,19 @@ public sealed class NodeWindows
 
     public Sink<WindowInput, NotUsed> Input => _input ?? throw new InvalidOperationException("the window stage has not started yet");
 
+    /// <summary>Decisions not counted because the stage was <see cref="DecidedBuffer"/> behind.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>A durable decision of an account on this node that no pipeline counts (called on the account's thread: never blocks).</summary>
+    public void Decided(DecidedTransaction transaction)
+    {
+        if (!_decided.Writer.TryWrite(WindowInput.Of(transaction)))
+        {
+            Interlocked.Increment(ref _dropped);
+            PaymentsMetrics.WindowInputDropped();
+        }
+    }
+
     public void Start(ActorSystem system, IActorRef collector, WindowSettings settings)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
@@ -76,6 +99,7 @@ public sealed class NodeWindows
         }
 
         _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
+            .MergeMaterialized(ChannelSource.FromReader(_decided.Reader), Keep.Left)
             .Via(Flow(settings, source, Horizon))
             .To(Sink.ForEach<WindowPartials>(p => forwarder.Tell(p)))
             .Run(system.Materializer());

@@ -18,6 +18,7 @@ using Microsoft.Data.Sqlite;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Clients;
+using PaymentActors.Cluster.Ledger;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Cluster.Security;
 using PaymentActors.Domain.Accounts;
@@ -70,8 +71,10 @@ public static class PaymentsHosting
             .WithPaymentsPersistence(settings)
             .WithShardRegion<AccountRegion>(
                 AccountTypeName,
+                // Alerts reach the collector from the journal (it reads them); only the in-memory journal, which has no
+                // query side, needs the accounts to tell it.
                 (_, registry, _) => accountId => AccountActor.Props(accountId, registry.Get<AccountRegion>(), settings.Accounts, risk,
-                    registry.TryGet<AlertCollector>(out var alerts) ? alerts : null),
+                    settings.Database == DatabaseKind.Memory && registry.TryGet<AlertCollector>(out var alerts) ? alerts : null, nodeWindows),
                 new AccountMessageExtractor(settings.ShardCount),
                 new ShardOptions
                 {
@@ -106,7 +109,8 @@ public static class PaymentsHosting
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithSingleton<AlertCollector>(
                 "alert-collector",
-                (_, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings)), "alert-collector"),
+                (system, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings),
+                    ledger: settings.Database == DatabaseKind.Memory ? null : LedgerJournal.Sql(system)), "alert-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk, new RulesAuditLog(SqlConnectionFactory(settings),
                 settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null), settings.Tls), "risk-rules"),
@@ -319,7 +323,8 @@ public static class PaymentsHosting
                 PrepareSqliteFile(settings.EffectiveConnectionString);
                 builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Prepend);
                 return builder.WithSqlPersistence(SqlJournal(settings, isDefault: true, "sql"), SqlSnapshots(settings, isDefault: true, "sql"))
-                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!);
+                    .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!)
+                    .AddHocon(LoadClusterConfig("ledger-query"), HoconAddMode.Prepend);
             }
 
             case DatabaseKind.Postgres:
@@ -332,6 +337,7 @@ public static class PaymentsHosting
                 builder.AddHocon(LoadClusterConfig("postgres"), HoconAddMode.Prepend);
                 return builder.WithSqlPersistence(settings.ConnectionString, ProviderName.PostgreSQL15, autoInitialize: true)
                     .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!)
+                    .AddHocon(LoadClusterConfig("ledger-query"), HoconAddMode.Prepend)
                     .AddStartup((system, _) =>
                     {
                         // The default plugins create the tables the sharding plugin shares: start them now, not at first use.

@@ -188,7 +188,7 @@ public sealed class AccountDeliveryStage<T, TOut>(
         {
             batch.Attempts++;
             batch.SentAtMs = Environment.TickCount64;
-            _stage._region.Tell(new SubmitTransactionBatch(batch.AccountId, batch.Requests, correlationId), _self.Ref);
+            _stage._region.Tell(new SubmitTransactionBatch(batch.AccountId, batch.Requests, correlationId, CountedBySender: true), _self.Ref);
         }
 
         /// <summary>Emits the oldest group once it is complete: outcomes leave in input order.</summary>

@@ -62,7 +62,10 @@ public static class PaymentsMetrics
         "Decided transactions the node's window stage left out, by reason: too_old (beyond the windows' retention) or too_new (beyond the max future skew)");
 
     private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("payments.alerts.raised", "{alert}",
-        "Flagged or risk-declined decisions sent to the alert collector, once durable");
+        "Flagged or risk-declined decisions made durable by this node's accounts (the alert collector reads them from the journal)");
+
+    private static readonly Counter<long> WindowInputsDropped = Meter.CreateCounter<long>("payments.windows.inputs.dropped", "{transaction}",
+        "Durable decisions not counted in this node's windows because its window stage was 100,000 behind");
 
     private static readonly Counter<long> AlertsStored = Meter.CreateCounter<long>("payments.alerts.stored", "{alert}",
         "Alerts the alert collector stored (each transaction once)");
@@ -182,7 +185,9 @@ public static class PaymentsMetrics
         AlertsRaised.Add(1);
     }
 
-    public static void AlertStored() => AlertsStored.Add(1);
+    public static void AlertStored(int count = 1) => AlertsStored.Add(count);
+
+    public static void WindowInputDropped() => WindowInputsDropped.Add(1);
 
     /// <summary>Where the gauge of local shards reads from (the node's shard-locality view).</summary>
     public static void ObserveLocalShards(Func<int> read) => _localShards = read;

@@ -10,6 +10,7 @@ public sealed record AccountOpened(
     string AccountId, string Currency, long OverdraftLimitMinor, long OpeningBalanceMinor, long EventTimeMs) : IAccountEvent;
 
 /// <summary>The account's own transaction was applied: CASH_IN adds, every other type subtracts.</summary>
+/// <param name="Currency">The account's currency, so a reader of the journal (alerts, windows) needs no other event; "" in events written before it was added.</param>
 public sealed record TransactionApproved(
     string TransactionId,
     TransactionType Type,
@@ -18,9 +19,11 @@ public sealed record TransactionApproved(
     long EventTimeMs,
     ulong Fingerprint,
     bool Flagged,
-    IReadOnlyList<RuleHit> Rules) : IAccountEvent;
+    IReadOnlyList<RuleHit> Rules,
+    string Currency = "") : IAccountEvent;
 
 /// <summary>A business decline (funds, risk), kept so a retry gets the same answer.</summary>
+/// <param name="Currency">As in <see cref="TransactionApproved"/>.</param>
 public sealed record TransactionDeclined(
     string TransactionId,
     TransactionType Type,
@@ -30,7 +33,8 @@ public sealed record TransactionDeclined(
     ulong Fingerprint,
     RejectCode Code,
     string Reason,
-    IReadOnlyList<RuleHit> Rules) : IAccountEvent;
+    IReadOnlyList<RuleHit> Rules,
+    string Currency = "") : IAccountEvent;
 
 /// <summary>Payee side of a TRANSFER: credited once per transfer id.</summary>
 /// <param name="PayerBalanceBeforeMinor">The payer's balance before the debit: lets payee-side risk rules see a draining transfer.</param>

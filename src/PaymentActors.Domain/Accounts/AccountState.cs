@@ -195,7 +195,7 @@ public sealed class AccountState
 
         var flagged = assessment.Action == RiskAction.Flag;
         events.Add(new TransactionApproved(request.TransactionId, request.Type, request.AmountMinor, request.Counterparty,
-            request.EventTimeMs, fingerprint, flagged, assessment.Hits));
+            request.EventTimeMs, fingerprint, flagged, assessment.Hits, currency.Code));
         return new Decision(events, new TransactionOutcome(request.TransactionId,
             flagged ? TransactionStatus.Flagged : TransactionStatus.Approved, false, RejectCode.None,
             flagged ? "risk: " + string.Join("; ", assessment.Hits.Select(h => h.ToString())) : null,
@@ -271,7 +271,7 @@ public sealed class AccountState
     private Decision DeclineWith(List<IAccountEvent> events, TransactionRequest request, ulong fingerprint, long balance, RejectCode code, string reason, IReadOnlyList<RuleHit> rules)
     {
         events.Add(new TransactionDeclined(request.TransactionId, request.Type, request.AmountMinor, request.Counterparty,
-            request.EventTimeMs, fingerprint, code, reason, rules));
+            request.EventTimeMs, fingerprint, code, reason, rules, Currency?.Code ?? request.CurrencyCode));
         return new Decision(events, new TransactionOutcome(request.TransactionId, TransactionStatus.Declined, false, code, reason,
             balance, Currency?.Code ?? request.CurrencyCode, rules));
     }

@@ -18,6 +18,20 @@ public sealed record DecidedTransaction(
             ? null // not a new decision: nothing to count
             : new DecidedTransaction(request.TransactionId, request.Type, request.AmountMinor, outcome.Currency ?? request.CurrencyCode,
                 request.Counterparty, request.EventTimeMs, outcome.Status);
+
+    /// <summary>
+    /// The decision a durable account event records (an approval, flagged or not, or a business decline), as the
+    /// windows count it; null for every other event. <paramref name="accountCurrency"/> stands in for events written
+    /// before they carried their currency.
+    /// </summary>
+    public static DecidedTransaction? From(IAccountEvent e, string? accountCurrency = null) => e switch
+    {
+        TransactionApproved a => new DecidedTransaction(a.TransactionId, a.Type, a.AmountMinor, a.Currency.Length > 0 ? a.Currency : accountCurrency ?? "",
+            a.Counterparty, a.EventTimeMs, a.Flagged ? TransactionStatus.Flagged : TransactionStatus.Approved),
+        TransactionDeclined d => new DecidedTransaction(d.TransactionId, d.Type, d.AmountMinor, d.Currency.Length > 0 ? d.Currency : accountCurrency ?? "",
+            d.Counterparty, d.EventTimeMs, TransactionStatus.Declined),
+        _ => null,
+    };
 }
 
 /// <summary>

@@ -27,7 +27,10 @@ public sealed record SubmitTransaction(TransactionRequest Request) : IAccountCom
 /// carrying the same <paramref name="CorrelationId"/> so a sender with many batches in flight can match
 /// answers without an ask (and a temporary actor) per batch.
 /// </summary>
-public sealed record SubmitTransactionBatch(string AccountId, IReadOnlyList<TransactionRequest> Requests, long CorrelationId = 0) : IAccountCommand;
+/// <param name="CountedBySender">The sender (an ingestion pipeline) counts these decisions in its node's windows itself;
+/// otherwise the account's node counts them once durable.</param>
+public sealed record SubmitTransactionBatch(string AccountId, IReadOnlyList<TransactionRequest> Requests, long CorrelationId = 0, bool CountedBySender = false)
+    : IAccountCommand;
 
 public sealed record TransactionBatchOutcome(string AccountId, IReadOnlyList<TransactionOutcome> Outcomes, long CorrelationId = 0) : IPaymentsMessage;
 

@@ -65,4 +65,12 @@ public sealed record GetAlerts(string? AccountId, long FromMs, long ToMs, int Li
 public sealed record AlertsReply(IReadOnlyList<Alert> Alerts, long Total) : IPaymentsMessage;
 
 /// <summary>The alert collector's snapshot.</summary>
-public sealed record AlertsSnapshot(IReadOnlyList<Alert> Alerts, long Total) : IPaymentsMessage;
+/// <param name="LedgerOffset">The journal offset (global ordering) the collector's projection of the ledger had committed.</param>
+public sealed record AlertsSnapshot(IReadOnlyList<Alert> Alerts, long Total, long LedgerOffset = 0) : IPaymentsMessage;
+
+/// <summary>
+/// The alert collector's persisted event when it reads alerts from the journal: the alerts found among the account
+/// events up to <paramref name="LedgerOffset"/> (the journal's global ordering), committed in one write with that
+/// offset, so a new collector resumes after it and never applies an event twice.
+/// </summary>
+public sealed record AlertsProjected(IReadOnlyList<Alert> Alerts, long LedgerOffset) : IPaymentsMessage;

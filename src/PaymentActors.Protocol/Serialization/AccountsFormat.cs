@@ -22,15 +22,17 @@ internal static class AccountsFormat
             {
                 TransactionId = e.TransactionId, Type = (P.TransactionType)e.Type, AmountMinor = e.AmountMinor, Counterparty = e.Counterparty,
                 EventTimeMs = e.EventTimeMs, Fingerprint = e.Fingerprint, Flagged = e.Flagged, Rules = { e.Rules.Select(ToProto) },
+                Currency = e.Currency,
             },
-            p => new(p.TransactionId, Type(p.Type), p.AmountMinor, p.Counterparty, p.EventTimeMs, p.Fingerprint, p.Flagged, Rules(p.Rules)));
+            p => new(p.TransactionId, Type(p.Type), p.AmountMinor, p.Counterparty, p.EventTimeMs, p.Fingerprint, p.Flagged, Rules(p.Rules), p.Currency));
         f.Bind<TransactionDeclined, P.TransactionDeclined>("E3v2", P.TransactionDeclined.Parser,
             e => new()
             {
                 TransactionId = e.TransactionId, Type = (P.TransactionType)e.Type, AmountMinor = e.AmountMinor, Counterparty = e.Counterparty,
                 EventTimeMs = e.EventTimeMs, Fingerprint = e.Fingerprint, Code = (P.RejectCode)e.Code, Reason = e.Reason, Rules = { e.Rules.Select(ToProto) },
+                Currency = e.Currency,
             },
-            p => new(p.TransactionId, Type(p.Type), p.AmountMinor, p.Counterparty, p.EventTimeMs, p.Fingerprint, Code(p.Code), p.Reason, Rules(p.Rules)));
+            p => new(p.TransactionId, Type(p.Type), p.AmountMinor, p.Counterparty, p.EventTimeMs, p.Fingerprint, Code(p.Code), p.Reason, Rules(p.Rules), p.Currency));
         f.Bind<TransferCredited, P.TransferCredited>("E4v2", P.TransferCredited.Parser,
             e => new() { TransferId = e.TransferId, PayerId = e.PayerId, AmountMinor = e.AmountMinor, EventTimeMs = e.EventTimeMs, PayerBalanceBeforeMinor = e.PayerBalanceBeforeMinor },
             p => new(p.TransferId, p.PayerId, p.AmountMinor, p.EventTimeMs, p.PayerBalanceBeforeMinor));
@@ -49,8 +51,8 @@ internal static class AccountsFormat
             c => new() { Request = ToProto(c.Request) },
             p => new(FromProto(Required(p.Request, "request"))));
         f.Bind<SubmitTransactionBatch, P.SubmitTransactionBatch>("C2v2", P.SubmitTransactionBatch.Parser,
-            c => new() { AccountId = c.AccountId, Requests = { c.Requests.Select(ToProto) }, CorrelationId = c.CorrelationId },
-            p => new(p.AccountId, p.Requests.Select(FromProto).ToArray(), p.CorrelationId));
+            c => new() { AccountId = c.AccountId, Requests = { c.Requests.Select(ToProto) }, CorrelationId = c.CorrelationId, CountedBySender = c.CountedBySender },
+            p => new(p.AccountId, p.Requests.Select(FromProto).ToArray(), p.CorrelationId, p.CountedBySender));
         f.Bind<OpenAccount, P.OpenAccount>("C3v2", P.OpenAccount.Parser,
             c => new() { AccountId = c.AccountId, Currency = c.Currency, OverdraftLimitMinor = c.OverdraftLimitMinor, OpeningBalanceMinor = c.OpeningBalanceMinor },
             p => new(p.AccountId, p.Currency, p.OverdraftLimitMinor, p.OpeningBalanceMinor));

@@ -51,8 +51,11 @@ internal static class RiskFormat
             r => new() { Alerts = { r.Alerts.Select(AlertToProto) }, Total = r.Total },
             p => new(p.Alerts.Select(AlertFromProto).ToArray(), p.Total));
         f.Bind<AlertsSnapshot, P.AlertsSnapshot>("A4v2", P.AlertsSnapshot.Parser,
-            s => new() { Alerts = { s.Alerts.Select(AlertToProto) }, Total = s.Total },
-            p => new(p.Alerts.Select(AlertFromProto).ToArray(), p.Total));
+            s => new() { Alerts = { s.Alerts.Select(AlertToProto) }, Total = s.Total, LedgerOffset = s.LedgerOffset },
+            p => new(p.Alerts.Select(AlertFromProto).ToArray(), p.Total, p.LedgerOffset));
+        f.Bind<AlertsProjected, P.AlertsProjected>("A5v2", P.AlertsProjected.Parser,
+            e => new() { Alerts = { e.Alerts.Select(AlertToProto) }, LedgerOffset = e.LedgerOffset },
+            p => new(p.Alerts.Select(AlertFromProto).ToArray(), p.LedgerOffset));
     }
 
     private static P.RuleChangeSignature? SignatureToProto(RuleChangeSignature? s) => s is null

@@ -50,6 +50,8 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new TransactionApproved("t-1", TransactionType.Transfer, 12_345, "C2", 99, 0xDEADBEEFCAFEBABE, true, Rules);
         yield return new TransactionApproved("t-2", TransactionType.CashIn, 1, null, 99, 1, false, []);
         yield return new TransactionDeclined("t-3", TransactionType.CashOut, 7, "M1", 5, 2, RejectCode.InsufficientFunds, "amount: too much", []);
+        yield return new TransactionApproved("t-4", TransactionType.Payment, 5, "M2", 99, 3, true, Rules, "BHD");
+        yield return new TransactionDeclined("t-5", TransactionType.Payment, 5, "M2", 99, 3, RejectCode.RiskDeclined, "risk: x", Rules, "JPY");
         yield return new TransferCredited("t-1", "C1", 12_345, 99, 12_345);
         yield return new TransferSettled("t-1");
         yield return new TransferReversed("t-1", 12_345, "currency: EUR does not match");
@@ -59,6 +61,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new SubmitTransaction(Request with { Counterparty = null, OpeningBalanceMinor = null });
         yield return new SubmitTransaction(Request with { OpeningBalanceMinor = 0, AmountMinor = long.MaxValue, EventTimeMs = -1 });
         yield return new SubmitTransactionBatch("C1", [Request, Request with { TransactionId = "t-9" }], 1L << 40);
+        yield return new SubmitTransactionBatch("C1", [Request], 3, CountedBySender: true);
         yield return new OpenAccount("C1", "JPY", 0, 100);
         yield return new GetAccount("C1");
         yield return new CreditTransfer("C2", "t-1", "C1", 12_345, "USD", 99, 20_000);
@@ -106,6 +109,9 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new GetAlerts(null, 0, 10, 1);
         yield return new AlertsReply([SampleAlert, SampleAlert with { TransactionId = "t-8", Rules = [] }], 2);
         yield return new AlertsSnapshot([SampleAlert], 1);
+        yield return new AlertsSnapshot([SampleAlert], 1, 9_876_543_210);
+        yield return new AlertsProjected([SampleAlert, SampleAlert with { TransactionId = "t-8" }], 42);
+        yield return new AlertsProjected([], long.MaxValue);
         yield return GetClusterStatus.Instance;
         yield return new ClusterStatusReply("akka.ssl.tcp://payments@h:1",
             [new ClusterMemberStatus("akka.ssl.tcp://payments@h:1", "Up", ["payments", "compat-1"]), new ClusterMemberStatus("akka.ssl.tcp://payments@h:2", "Leaving", [])],
@@ -183,10 +189,14 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         Assert.Equal(Canonical(message), Canonical(back));
     }
 
-    /// <summary>Types and fields added after format 1 (the rules audit, signed rule changes, the cluster status for clients): they have no format-1 payload to read.</summary>
-    private static bool IsNewerThanFormat1(object message) =>
-        message is GetRulesAudit or RulesAuditReply or RuleChangeAudited or PutRiskRule { Signature: not null } or DisableRiskRule { Signature: not null }
-            or GetClusterStatus or ClusterStatusReply;
+    /// <summary>
+    /// Types added after format 1 (the rules audit, signed rule changes, the cluster status for clients, the alerts read from the journal), and
+    /// samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
+    /// sender): they have no format-1 payload to read.
+    /// </summary>
+    private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or RuleChangeAudited or PutRiskRule { Signature: not null } or DisableRiskRule { Signature: not null } or GetClusterStatus or ClusterStatusReply
+        or AlertsProjected or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 }
+        or AlertsSnapshot { LedgerOffset: not 0 } or SubmitTransactionBatch { CountedBySender: true };
 
     [Theory]
     [MemberData(nameof(Messages))]

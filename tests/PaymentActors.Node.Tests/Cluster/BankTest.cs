@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using Npgsql;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Node.Tests.Harness;
-using PaymentActors.Protocol.Serialization;
 using Xunit.Abstractions;
 
 namespace PaymentActors.Node.Tests.Cluster;
@@ -116,7 +114,7 @@ public sealed class BankTest(PostgresServer postgres, ITestOutputHelper output)
         Assert.All(views, v => Assert.True(v.BalanceMinor >= -v.OverdraftLimitMinor, $"{v.AccountId} at {v.BalanceMinor}"));
 
         // Exactly-once, checked against the journal itself.
-        var journal = await ReadJournalAsync(cluster.ConnectionString);
+        var journal = await PostgresJournal.ReadAccountEventsAsync(cluster.ConnectionString);
         var debits = new Dictionary<string, int>();
         var credits = new Dictionary<string, int>();
         foreach (var e in journal.SelectMany(j => j.Value))
@@ -168,7 +166,7 @@ public sealed class BankTest(PostgresServer postgres, ITestOutputHelper output)
     private static async Task<List<string>> UnsettledTransfersAsync(string connectionString)
     {
         var unsettled = new List<string>();
-        foreach (var (persistenceId, events) in await ReadJournalAsync(connectionString))
+        foreach (var (persistenceId, events) in await PostgresJournal.ReadAccountEventsAsync(connectionString))
         {
             var state = new AccountState(persistenceId["account-".Length..]);
             foreach (var e in events)
@@ -180,32 +178,5 @@ public sealed class BankTest(PostgresServer postgres, ITestOutputHelper output)
         }
 
         return unsettled;
-    }
-
-    private static async Task<Dictionary<string, List<IAccountEvent>>> ReadJournalAsync(string connectionString)
-    {
-        var serializer = new PaymentsSerializer(null!);
-        var events = new Dictionary<string, List<IAccountEvent>>();
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT persistence_id, manifest, message FROM journal
-            WHERE persistence_id LIKE 'account-%' AND NOT deleted
-            ORDER BY persistence_id, sequence_number
-            """;
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var id = reader.GetString(0);
-            if (!events.TryGetValue(id, out var list))
-            {
-                events[id] = list = [];
-            }
-
-            list.Add((IAccountEvent)serializer.FromBinary((byte[])reader[2], reader.GetString(1)));
-        }
-
-        return events;
     }
 }
