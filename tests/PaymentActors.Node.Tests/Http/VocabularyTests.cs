@@ -49,8 +49,16 @@ public sealed class VocabularyTests
         Assert.Equal("v-drain", drained[0].GetProperty("transactionId").GetString());
         Assert.Equal("Flagged", drained[0].GetProperty("status").GetString());
 
-        var alerts = await GetJsonAsync(node, "alerts?account=VD");
-        var alert = alerts.GetProperty("alerts").EnumerateArray().Single();
+        // The alert collector reads decisions from the journal (polling it), so the alert is stored moments later.
+        var alertDeadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement[] stored;
+        while ((stored = (await GetJsonAsync(node, "alerts?account=VD")).GetProperty("alerts").EnumerateArray().ToArray()).Length == 0
+               && DateTime.UtcNow < alertDeadline)
+        {
+            await Task.Delay(200);
+        }
+
+        var alert = Assert.Single(stored);
         Assert.Equal(AlertFields, Names(alert));
         Assert.Equal("CASH_OUT", alert.GetProperty("type").GetString());
         Assert.Equal("VD", alert.GetProperty("accountId").GetString());
