@@ -253,7 +253,7 @@ public sealed class JournalOutageTest(PostgresServer postgres, ITestOutputHelper
         while (actual.Count + everUnknown.Count < expected.Count && windowsDeadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(500);
-            var results = JsonDocument.Parse(await http.GetStringAsync($"{url}/windows?window=hourly&key=all/EUR")).RootElement.EnumerateArray()
+            var results = JsonDocument.Parse(await http.GetStringAsync($"{url}/windows?window=hourly&key=all/EUR")).RootElement.GetProperty("results").EnumerateArray()
                 .Where(r => r.GetProperty("start").GetInt64() == hour0).ToList();
             if (results.Count > 0)
             {

@@ -39,7 +39,7 @@ public sealed class LedgerEntryPointsTest(PostgresServer postgres, ITestOutputHe
         while (result0 is null && deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             var results = JsonDocument.Parse(await http.GetStringAsync($"{node.HttpBase}/windows?window=hourly&key=all/EUR")).RootElement;
-            result0 = results.EnumerateArray().Where(r => r.GetProperty("start").GetInt64() == hour0).Cast<JsonElement?>().LastOrDefault();
+            result0 = results.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("start").GetInt64() == hour0).Cast<JsonElement?>().LastOrDefault();
             await Task.Delay(500);
         }
 
