@@ -38,6 +38,14 @@ for i in $(seq 0 $((n - 1))); do
   PAYMENTS_API_KEYS="$secrets/api-keys.txt" \
     nohup dotnet "$state/bin/paymentactors.dll" node >"$state/logs/node$i.log" 2>&1 &
   echo $! >> "$state/pids"
+  if [ "$i" -eq 0 ] && [ "$n" -gt 1 ]; then
+    # The first seed alone until it is ready: on a fresh database, nodes starting at once race to create the
+    # journal's tables and PostgreSQL refuses the loser (an ERROR in its log, then a retry).
+    for attempt in $(seq 1 90); do
+      curl -sf -o /dev/null --cacert "$secrets/ca.pem" "https://127.0.0.1:8080/readyz" && break
+      sleep 1
+    done
+  fi
 done
 
 echo "logs: $state/logs"

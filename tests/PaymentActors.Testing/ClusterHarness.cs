@@ -32,7 +32,11 @@ public sealed class ClusterHarness : IAsyncDisposable
             harness._nodes.Add(new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, harness.LogDirectory) { Security = harness._security(i) });
         }
 
-        foreach (var node in harness._nodes)
+        // The first seed alone first, as an operator starts a fresh cluster (scripts/cluster-up.sh): on an empty
+        // database, nodes starting at once race to create the journal's tables, and PostgreSQL refuses the loser.
+        harness._nodes[0].Start();
+        await harness._nodes[0].WaitForUpMembersAsync(1, TimeSpan.FromSeconds(90));
+        foreach (var node in harness._nodes.Skip(1))
         {
             node.Start();
         }
