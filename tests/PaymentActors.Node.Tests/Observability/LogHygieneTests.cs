@@ -22,6 +22,13 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
         // The demo replays as fast as the CPU allows (and test machines are shared): the scheduler runs late. This is
         // about the machine, not the code; the failure detector's acceptable pause absorbs it.
         (new Regex(@"Scheduled sending of heartbeat was delayed", RegexOptions.Compiled), "a saturated CPU delays the scheduler"),
+        // A fresh cluster starts its first seed alone (concurrent starts race to create the journal's tables): until the
+        // other seeds listen, its join attempts to them are refused.
+        (new Regex(@"Connection refused", RegexOptions.Compiled), "the other seeds are not started yet"),
+        // Transfer-watch messages are hints the payer repeats until its outbox is empty, so sharding dropping the ones
+        // buffered for a shard being handed off (a node leaving) loses nothing.
+        (new Regex(@"transfer-watch: Dropping \[\d+\] buffered messages to shard \[\d+\] during hand off", RegexOptions.Compiled),
+            "hints to a handed-off transfer-watch shard are repeated by the payer"),
     ];
 
     [Fact]
