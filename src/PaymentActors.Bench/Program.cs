@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Diagnostics;
+using System.Globalization;
 using PaymentActors.Bench.Harness;
 using PaymentActors.Bench.Scenarios;
 using PaymentActors.Cluster.Hosting;
@@ -9,7 +10,7 @@ using PaymentActors.Testing;
 namespace PaymentActors.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project src/PaymentActors.Bench -- SCENARIO [--quick] [--json FILE]</c>.
+/// <c>dotnet run -c Release --project src/PaymentActors.Bench -- SCENARIO [--quick] [--accounts N] [--json FILE]</c>.
 /// Each scenario prints a table and, as its last line, one JSON object.
 /// </summary>
 public static class Program
@@ -28,8 +29,23 @@ public static class Program
         scenario.AcceptOnlyFromAmong(["all", .. All]);
         var quick = new Option<bool>("--quick") { Description = "small sizes (CI): a smoke run, not figures" };
         var json = new Option<string>("--json") { Description = "also write each scenario's result as one JSON line to FILE" };
-        var root = new RootCommand("PaymentActors benchmark harness (run in Release)") { scenario, quick, json };
-        root.SetAction(parse => RunAsync(parse.GetValue(scenario)!, parse.GetValue(quick), parse.GetValue(json)));
+        var accounts = new Option<int?>("--accounts")
+        {
+            Description = $"idle-memory: accounts to load (default {IdleMemoryScenario.FullAccounts:N0}, {IdleMemoryScenario.QuickAccounts:N0} with --quick)",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (int.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var n) && n > 0)
+                {
+                    return n;
+                }
+
+                r.AddError($"--accounts: '{text}' is not a whole number greater than zero");
+                return null;
+            },
+        };
+        var root = new RootCommand("PaymentActors benchmark harness (run in Release)") { scenario, quick, accounts, json };
+        root.SetAction(parse => RunAsync(parse.GetValue(scenario)!, parse.GetValue(quick), parse.GetValue(accounts), parse.GetValue(json)));
         var parse = root.Parse(args);
         if (parse.Action is HelpAction)
         {
@@ -53,7 +69,7 @@ public static class Program
         }
     }
 
-    private static async Task<int> RunAsync(string scenarioName, bool quick, string? jsonFile)
+    private static async Task<int> RunAsync(string scenarioName, bool quick, int? accounts, string? jsonFile)
     {
         if (!IsRelease())
         {
@@ -74,7 +90,7 @@ public static class Program
                 "cold-start" => await ColdStart(quick),
                 "durable-postgres" => await DurableScenarios.RunAsync("durable-postgres", DatabaseKind.Postgres, quick),
                 "latency" => await LatencyScenario.RunAsync(quick),
-                "idle-memory" => await IdleMemoryScenario.RunAsync(quick),
+                "idle-memory" => await IdleMemoryScenario.RunAsync(accounts ?? (quick ? IdleMemoryScenario.QuickAccounts : IdleMemoryScenario.FullAccounts)),
                 "cluster" => await ClusterScenario.RunAsync(quick),
                 "serializer" => SerializerScenario.Run(quick),
                 _ => null,

@@ -20,7 +20,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     public IReadOnlyList<string> Seeds => _nodes.Take(3).Select(n => n.Address).ToList();
 
     /// <param name="security">Node i's TLS and API key settings; null: every node runs with an explicit --insecure.</param>
-    public static async Task<ClusterHarness> StartAsync(PostgresServer postgres, string name, int nodeCount, Func<int, NodeSecurity>? security = null)
+    /// <param name="together">Start every node at once (on a fresh database: all of them find it empty) instead of the first seed alone first.</param>
+    public static async Task<ClusterHarness> StartAsync(PostgresServer postgres, string name, int nodeCount, Func<int, NodeSecurity>? security = null,
+        bool together = false)
     {
         var connection = await postgres.CreateDatabaseAsync(name);
         var harness = new ClusterHarness(connection, Path.Combine(Path.GetTempPath(), "pa-cluster-logs", name), security);
@@ -32,13 +34,22 @@ public sealed class ClusterHarness : IAsyncDisposable
             harness._nodes.Add(new NodeProcess($"node{i}", ports[i].Akka, ports[i].Http, seeds, connection, harness.LogDirectory) { Security = harness._security(i) });
         }
 
-        // The first seed alone first, as an operator starts a fresh cluster (scripts/cluster-up.sh): on an empty
-        // database, nodes starting at once race to create the journal's tables, and PostgreSQL refuses the loser.
-        harness._nodes[0].Start();
-        await harness._nodes[0].WaitForUpMembersAsync(1, TimeSpan.FromSeconds(90));
-        foreach (var node in harness._nodes.Skip(1))
+        if (together)
         {
-            node.Start();
+            foreach (var node in harness._nodes)
+            {
+                node.Start();
+            }
+        }
+        else
+        {
+            // The first seed alone first, as an operator starts a fresh cluster (scripts/cluster-up.sh).
+            harness._nodes[0].Start();
+            await harness._nodes[0].WaitForUpMembersAsync(1, TimeSpan.FromSeconds(90));
+            foreach (var node in harness._nodes.Skip(1))
+            {
+                node.Start();
+            }
         }
 
         foreach (var node in harness._nodes)

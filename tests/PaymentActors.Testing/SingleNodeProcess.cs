@@ -33,6 +33,10 @@ public sealed class SingleNodeProcess : IAsyncDisposable
     }
 
     public int HttpPort { get; }
+
+    /// <summary>The remoting port (the contact for client verbs: <c>akka.tcp://payments@127.0.0.1:PORT</c>).</summary>
+    public int Port => _port;
+
     public Uri BaseUri { get; }
 
     /// <summary>A client for the node's API: plain, or (secured) trusting the cluster CA and sending the security's key.</summary>

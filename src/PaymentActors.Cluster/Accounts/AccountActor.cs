@@ -26,12 +26,19 @@ namespace PaymentActors.Cluster.Accounts;
 /// queries see and snapshots store. A failed or rejected write stops or restarts the actor, which then
 /// recovers from the journal: nothing undurable is ever acknowledged.
 /// </para>
+/// <para>
+/// While nothing is in flight the two are equal, so an account idle for <see cref="AccountActorSettings.CompactAfter"/>
+/// keeps one: <c>_decided</c> then refers to <c>_durable</c>, and the next command that persists copies it first.
+/// Recovery fills the one copy.
+/// </para>
+/// <para>
+/// A node holds up to a million of these, mostly idle, so per-instance memory counts: a plain switch instead of
+/// ReceivePersistentActor's per-instance handler tables, one <see cref="Props"/> per region (the account id is the
+/// entity's actor name), and bookkeeping collections created on first use.
+/// </para>
 /// </summary>
-public sealed class AccountActor : ReceivePersistentActor, IWithTimers
+public sealed class AccountActor : PersistentActor
 {
-    private const string RedeliveryTimer = "transfer-redelivery";
-    private const string IdleCheckTimer = "idle-check";
-
     private readonly string _accountId;
     private readonly IActorRef _accountRegion;
     private readonly AccountActorSettings _settings;
@@ -40,8 +47,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     private readonly NodeWindows? _windows;
 
     // Decisions in flight whose sender (an ingestion pipeline) counts them in its node's windows: not counted here too.
-    private readonly HashSet<string> _countedBySender = new(StringComparer.Ordinal);
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private HashSet<string>? _countedBySender;
     private AccountState _durable;
     private AccountState _decided;
     private long _lastSnapshotSequenceNr;
@@ -53,10 +59,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     // as an empty write, which it fails on.)
     private long _eventsScheduled;
     private long _eventsDurable;
-    private readonly Queue<(long Ticket, IActorRef ReplyTo, object Reply, long Started)> _pendingReplies = new();
+    private Queue<(long Ticket, IActorRef ReplyTo, object Reply, long Started)>? _pendingReplies;
 
     // Journal writes in flight, for the write-latency metric: (events scheduled once it is durable, when it was handed over).
-    private readonly Queue<(long Ticket, long Started)> _writesInFlight = new();
+    private Queue<(long Ticket, long Started)>? _writesInFlight;
 
     // This payer's transfer watch (TransferWatchActor): told when the outbox stops or starts being empty.
     private IActorRef? _transferWatch;
@@ -70,9 +76,16 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         NodeWindows? windows = null) =>
         Akka.Actor.Props.CreateBy(new Producer(accountId, accountRegion, settings, risk, alerts, windows));
 
-    public AccountActor(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
+    /// <summary>Props for every entity of a shard region: each account takes its id from its actor name (the entity id).</summary>
+    public static Props PropsForEntities(IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts = null,
+        NodeWindows? windows = null) =>
+        Akka.Actor.Props.CreateBy(new Producer(null, accountRegion, settings, risk, alerts, windows)).WithMailbox(AccountMailbox.ConfigPath);
+
+    /// <param name="accountId">The account's id; null: the actor's name (as a shard names its entities).</param>
+    public AccountActor(string? accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
         NodeWindows? windows = null)
     {
+        accountId ??= Uri.UnescapeDataString(Context.Self.Path.Name);
         _alerts = alerts;
         _windows = windows;
         _accountId = accountId;
@@ -80,46 +93,93 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _risk = risk;
         _durable = new AccountState(accountId, settings.Policy);
-        _decided = new AccountState(accountId, settings.Policy);
+        _decided = _durable;
         PersistenceId = PersistenceIdFor(accountId);
-
-        Recover<SnapshotOffer>(offer =>
-        {
-            if (offer.Snapshot is AccountSnapshot snapshot)
-            {
-                _durable = AccountState.FromSnapshot(snapshot, settings.Policy);
-                _decided = AccountState.FromSnapshot(snapshot, settings.Policy);
-                _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
-            }
-        });
-        Recover<IAccountEvent>(e =>
-        {
-            _durable.Apply(e);
-            _decided.Apply(e);
-        });
-        Recover<RecoveryCompleted>(_ => ResendPendingTransfers());
-
-        Command<SubmitTransaction>(cmd => HandleSubmit(cmd.Request));
-        Command<SubmitTransactionBatch>(HandleBatch);
-        Command<CreditTransfer>(HandleCredit);
-        Command<TransferCreditResult>(HandleCreditResult);
-        Command<OpenAccount>(HandleOpen);
-        Command<GetAccount>(_ => ReplyWhenDurable(Sender, new ViewRequest()));
-        Command<RedeliverTransfers>(_ => ResendPendingTransfers());
-        Command<SettlePendingTransfers>(HandleSettlePending);
-        Command<IdleCheck>(_ => PassivateIfIdle());
-        Command<SaveSnapshotSuccess>(s =>
-            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of account {0} failed; events remain the source of truth", _accountId));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting old snapshots of account {0} failed", _accountId));
     }
 
     public override string PersistenceId { get; }
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    // Scheduled directly rather than through IWithTimers, whose per-actor timer table an idle account would keep. A tick
+    // that arrives after its timer was cancelled is harmless: each handler checks the state it acts on.
+    private ICancelable? _idleCheck;
+    private ICancelable? _redelivery;
+    private ICancelable? _compact;
 
     public static string PersistenceIdFor(string accountId) => "account-" + accountId;
+
+    protected override bool ReceiveRecover(object message)
+    {
+        switch (message)
+        {
+            case IAccountEvent e:
+                _durable.Apply(e); // _decided is the same instance until a command persists
+                return true;
+            case SnapshotOffer offer:
+                if (offer.Snapshot is AccountSnapshot snapshot)
+                {
+                    _durable = AccountState.FromSnapshot(snapshot, _settings.Policy);
+                    _decided = _durable;
+                    _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
+                }
+
+                return true;
+            case RecoveryCompleted:
+                ResendPendingTransfers();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    protected override bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case SubmitTransaction cmd:
+                HandleSubmit(cmd.Request);
+                return true;
+            case SubmitTransactionBatch batch:
+                HandleBatch(batch);
+                return true;
+            case CreditTransfer credit:
+                HandleCredit(credit);
+                return true;
+            case TransferCreditResult result:
+                HandleCreditResult(result);
+                return true;
+            case OpenAccount open:
+                HandleOpen(open);
+                return true;
+            case GetAccount:
+                ReplyWhenDurable(Sender, new ViewRequest());
+                return true;
+            case RedeliverTransfers:
+                ResendPendingTransfers();
+                return true;
+            case SettlePendingTransfers probe:
+                HandleSettlePending(probe);
+                return true;
+            case IdleCheck:
+                PassivateIfIdle();
+                return true;
+            case Compact:
+                CompactIfIdle();
+                return true;
+            case SaveSnapshotSuccess saved:
+                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                return true;
+            case SaveSnapshotFailure failed:
+                Log.Warning(failed.Cause, "Snapshot of account {0} failed; events remain the source of truth", _accountId);
+                return true;
+            case DeleteSnapshotsSuccess:
+                return true;
+            case DeleteSnapshotsFailure failed:
+                Log.Warning(failed.Cause, "Deleting old snapshots of account {0} failed", _accountId);
+                return true;
+            default:
+                return false;
+        }
+    }
 
     protected override void PreStart()
     {
@@ -128,11 +188,14 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         // Not Context.SetReceiveTimeout: that reschedules a timer on every message, a measurable cost on the
         // hot path. A periodic check against the last activity stamp passivates within 1.5 × the idle time.
         var every = TimeSpan.FromTicks(Math.Max(_settings.Idle.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
-        Timers.StartPeriodicTimer(IdleCheckTimer, IdleCheck.Instance, every);
+        _idleCheck = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(every, every, Self, IdleCheck.Instance, ActorRefs.NoSender);
     }
 
     protected override void PostStop()
     {
+        _idleCheck?.Cancel();
+        _redelivery?.Cancel();
+        _compact?.Cancel();
         PaymentsMetrics.EntityStopped(PaymentsHosting.AccountTypeName);
         base.PostStop();
     }
@@ -163,6 +226,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         var outcomes = new TransactionOutcome[batch.Requests.Count];
         var events = new List<IAccountEvent>(batch.Requests.Count);
         var risk = _risk.Current;
+        SeparateDecided();
         for (var i = 0; i < outcomes.Length; i++)
         {
             var decision = _decided.Decide(batch.Requests[i], risk);
@@ -172,7 +236,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
                 events.Add(e);
                 if (batch.CountedBySender && _windows is not null && e is TransactionApproved or TransactionDeclined)
                 {
-                    _countedBySender.Add(batch.Requests[i].TransactionId);
+                    (_countedBySender ??= new(StringComparer.Ordinal)).Add(batch.Requests[i].TransactionId);
                 }
             }
 
@@ -210,7 +274,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
         if (!result.Credited)
         {
-            _log.Info("Transfer {0} from {1} refused by the payee ({2}); reversing the debit", result.TransferId, _accountId, result.Reason);
+            Log.Info("Transfer {0} from {1} refused by the payee ({2}); reversing the debit", result.TransferId, _accountId, result.Reason);
         }
 
         ApplyAndPersist([settlement]);
@@ -224,12 +288,64 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        SeparateDecided();
         foreach (var e in events)
         {
             _decided.Apply(e);
         }
 
         PersistDecided(events);
+    }
+
+    /// <summary>Before <c>_decided</c> runs ahead of <c>_durable</c>: gives it its own copy if it shares the durable one.</summary>
+    private void SeparateDecided()
+    {
+        if (ReferenceEquals(_decided, _durable))
+        {
+            _decided = _durable.Copy();
+            ScheduleCompaction(_settings.CompactAfter);
+        }
+    }
+
+    /// <summary>
+    /// Drops the decided copy once the account has been idle long enough with nothing in flight (it equals the durable
+    /// one), and the emptied buffers of in-flight bookkeeping.
+    /// </summary>
+    private void CompactIfIdle()
+    {
+        _compact = null; // fired: its cancelable is not kept by an idle account
+        var idleMs = Environment.TickCount64 - _lastActivityMs;
+        var afterMs = (long)_settings.CompactAfter.TotalMilliseconds;
+        if (idleMs >= afterMs && _eventsInFlight == 0 && _eventsDurable >= _eventsScheduled)
+        {
+            _decided = _durable;
+            // Nothing in flight: the bookkeeping of in-flight writes is empty; its buffers are made again when needed.
+            if (_pendingReplies is { Count: 0 })
+            {
+                _pendingReplies = null;
+            }
+
+            if (_writesInFlight is { Count: 0 })
+            {
+                _writesInFlight = null;
+            }
+
+            if (_countedBySender is { Count: 0 })
+            {
+                _countedBySender = null;
+            }
+
+            return;
+        }
+
+        // Not yet idle long enough: check again when it would be; idle but still writing: a whole period later.
+        ScheduleCompaction(TimeSpan.FromMilliseconds(idleMs < afterMs ? afterMs - idleMs : afterMs));
+    }
+
+    private void ScheduleCompaction(TimeSpan delay)
+    {
+        _compact?.Cancel();
+        _compact = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, Compact.Instance, ActorRefs.NoSender);
     }
 
     private void PersistDecided(IReadOnlyList<IAccountEvent> events)
@@ -241,7 +357,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
         _eventsInFlight += events.Count;
         _eventsScheduled += events.Count;
-        _writesInFlight.Enqueue((_eventsScheduled, Stopwatch.GetTimestamp()));
+        (_writesInFlight ??= new()).Enqueue((_eventsScheduled, Stopwatch.GetTimestamp()));
         PersistAllAsync(events, OnDurable);
         if (!_watching && _decided.Outbox.Count > 0)
         {
@@ -252,7 +368,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
     private void ReplyWhenDurable(IActorRef replyTo, object reply, long started = 0)
     {
-        if (_eventsDurable >= _eventsScheduled && _pendingReplies.Count == 0)
+        if (_eventsDurable >= _eventsScheduled && (_pendingReplies is null || _pendingReplies.Count == 0))
         {
             replyTo.Tell(Resolve(reply));
             if (started != 0)
@@ -263,14 +379,14 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        _pendingReplies.Enqueue((_eventsScheduled, replyTo, reply, started));
+        (_pendingReplies ??= new()).Enqueue((_eventsScheduled, replyTo, reply, started));
     }
 
     private object Resolve(object reply) => reply is ViewRequest ? _durable.ToView() : reply;
 
     private void ReleaseReplies()
     {
-        while (_pendingReplies.Count > 0 && _pendingReplies.Peek().Ticket <= _eventsDurable)
+        while (_pendingReplies is not null && _pendingReplies.Count > 0 && _pendingReplies.Peek().Ticket <= _eventsDurable)
         {
             var (_, replyTo, reply, started) = _pendingReplies.Dequeue();
             replyTo.Tell(Resolve(reply));
@@ -285,14 +401,14 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     {
         _eventsInFlight--;
         _eventsDurable++;
-        while (_writesInFlight.Count > 0 && _writesInFlight.Peek().Ticket <= _eventsDurable)
+        while (_writesInFlight is not null && _writesInFlight.Count > 0 && _writesInFlight.Peek().Ticket <= _eventsDurable)
         {
             PaymentsMetrics.RecordJournalWrite(_writesInFlight.Dequeue().Started);
         }
 
         _durable.Apply(e);
         PublishAlert(e);
-        if (_windows is not null && DecidedTransaction.From(e, _durable.Currency?.Code) is { } decided && !_countedBySender.Remove(decided.TransactionId))
+        if (_windows is not null && DecidedTransaction.From(e, _durable.Currency?.Code) is { } decided && !(_countedBySender?.Remove(decided.TransactionId) ?? false))
         {
             _windows.Decided(decided);
         }
@@ -346,7 +462,8 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     {
         if (_durable.Outbox.Count == 0)
         {
-            Timers.Cancel(RedeliveryTimer);
+            _redelivery?.Cancel();
+            _redelivery = null;
             return;
         }
 
@@ -365,7 +482,7 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void HandleSettlePending(SettlePendingTransfers probe)
     {
-        if (!Timers.IsTimerActive(RedeliveryTimer))
+        if (_redelivery is null)
         {
             ResendPendingTransfers();
         }
@@ -383,9 +500,10 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
 
     private void EnsureRedeliveryTimer()
     {
-        if (!Timers.IsTimerActive(RedeliveryTimer))
+        if (_redelivery is null)
         {
-            Timers.StartPeriodicTimer(RedeliveryTimer, RedeliverTransfers.Instance, _settings.Redelivery);
+            _redelivery = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_settings.Redelivery, _settings.Redelivery, Self,
+                RedeliverTransfers.Instance, ActorRefs.NoSender);
         }
     }
 
@@ -419,7 +537,12 @@ public sealed class AccountActor : ReceivePersistentActor, IWithTimers
         public static readonly IdleCheck Instance = new();
     }
 
-    private sealed class Producer(string accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
+    private sealed class Compact
+    {
+        public static readonly Compact Instance = new();
+    }
+
+    private sealed class Producer(string? accountId, IActorRef accountRegion, AccountActorSettings settings, RiskRulesHolder risk, IActorRef? alerts,
         NodeWindows? windows)
         : IIndirectActorProducer
     {

@@ -38,6 +38,16 @@ public sealed class JsonLinesWindowSink(string path) : IWindowResultSink
 /// <summary>A table in the journal's own database; upserts by (window, key, start, revision).</summary>
 public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : IWindowResultSink
 {
+    /// <summary>The table, created at first write (and, on PostgreSQL, before the node starts: <see cref="Hosting.PostgresSchema"/>).</summary>
+    public const string CreateTable = """
+        CREATE TABLE IF NOT EXISTS window_results (
+          window_name VARCHAR(64) NOT NULL, window_key VARCHAR(200) NOT NULL, window_start BIGINT NOT NULL,
+          window_end BIGINT NOT NULL, revision INT NOT NULL, tx_count BIGINT NOT NULL, amount_sum BIGINT NOT NULL,
+          amount_min BIGINT NOT NULL, amount_max BIGINT NOT NULL, amount_mean BIGINT NOT NULL,
+          amount_p50 BIGINT NOT NULL, amount_p95 BIGINT NOT NULL, amount_p99 BIGINT NOT NULL,
+          PRIMARY KEY (window_name, window_key, window_start, revision))
+        """;
+
     private bool _created;
 
     public void Write(IReadOnlyList<WindowResult> results)
@@ -46,14 +56,7 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
         connection.Open();
         if (!_created)
         {
-            connection.Execute(null, """
-                CREATE TABLE IF NOT EXISTS window_results (
-                  window_name VARCHAR(64) NOT NULL, window_key VARCHAR(200) NOT NULL, window_start BIGINT NOT NULL,
-                  window_end BIGINT NOT NULL, revision INT NOT NULL, tx_count BIGINT NOT NULL, amount_sum BIGINT NOT NULL,
-                  amount_min BIGINT NOT NULL, amount_max BIGINT NOT NULL, amount_mean BIGINT NOT NULL,
-                  amount_p50 BIGINT NOT NULL, amount_p95 BIGINT NOT NULL, amount_p99 BIGINT NOT NULL,
-                  PRIMARY KEY (window_name, window_key, window_start, revision))
-                """);
+            connection.Execute(null, CreateTable);
             _created = true;
         }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Clients;
@@ -18,6 +19,11 @@ public sealed class ClientGateway;
 /// the answer goes straight back, and answers <see cref="GetClusterStatus"/> itself. Anything else (transfer
 /// credits, window partials, raised alerts: the nodes' own traffic) is refused and logged: a client certificate
 /// lets a client do what the CLI does, not speak as a node.
+/// <para>
+/// Transactions get the event-time check of the file and HTTP entry points (<see cref="EventTimeRules"/>): one dated
+/// more than the max future skew ahead of this node's clock, or older than the windows' retention, is answered
+/// Rejected ("timestamp: …") here and never reaches its account.
+/// </para>
 /// </summary>
 public sealed class ClientGatewayActor : ReceiveActor
 {
@@ -29,15 +35,51 @@ public sealed class ClientGatewayActor : ReceiveActor
     /// <summary>How long the status waits for the shard regions' statistics before answering without them.</summary>
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
 
-    public static Props Props(IActorRef accounts, IActorRef windows, IActorRef alerts, IActorRef rules, string nodeRole) =>
-        Akka.Actor.Props.Create(() => new ClientGatewayActor(accounts, windows, alerts, rules, nodeRole));
+    /// <summary>How long the gateway waits for the account's answer to the accepted part of a batch it had to split.</summary>
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromSeconds(20);
 
-    public ClientGatewayActor(IActorRef accounts, IActorRef windows, IActorRef alerts, IActorRef rules, string nodeRole)
+    public static Props Props(IActorRef accounts, IActorRef windows, IActorRef alerts, IActorRef rules, string nodeRole, EventTimeBounds eventTime) =>
+        Akka.Actor.Props.Create(() => new ClientGatewayActor(accounts, windows, alerts, rules, nodeRole, eventTime));
+
+    public ClientGatewayActor(IActorRef accounts, IActorRef windows, IActorRef alerts, IActorRef rules, string nodeRole, EventTimeBounds eventTime)
     {
         var log = Context.GetLogger();
-        var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        Receive<SubmitTransaction>(m => accounts.Forward(m));
-        Receive<SubmitTransactionBatch>(m => accounts.Forward(m));
+        Receive<SubmitTransaction>(m =>
+        {
+            if (eventTime.Check(m.Request.EventTimeMs) is { } refused)
+            {
+                Sender.Tell(EventTimeScreen.Refused(m.Request, refused));
+                return;
+            }
+
+            accounts.Forward(m);
+        });
+        Receive<SubmitTransactionBatch>(m =>
+        {
+            var screen = EventTimeScreen.Of(m.Requests, eventTime);
+            if (!screen.AnyRefused)
+            {
+                accounts.Forward(m);
+            }
+            else if (screen.Accepted.Count == 0)
+            {
+                Sender.Tell(new TransactionBatchOutcome(m.AccountId, screen.Merge([]), m.CorrelationId));
+            }
+            else
+            {
+                // Only the accepted requests go to the account; its answer comes back here to be merged with the refusals.
+                var replyTo = Sender;
+                SplitBatchAsync(accounts, m, screen).PipeTo(Self, success: outcome => new SplitBatchAnswered(replyTo, outcome));
+            }
+        });
+        Receive<SplitBatchAnswered>(m =>
+        {
+            // No answer in time: none is sent either, and the client retries the batch (its ids make that safe).
+            if (m.Outcome is { } outcome)
+            {
+                m.ReplyTo.Tell(outcome);
+            }
+        });
         Receive<GetAccount>(m => accounts.Forward(m));
         Receive<OpenAccount>(m => accounts.Forward(m));
         Receive<GetWindowResults>(m => windows.Forward(m));
@@ -47,8 +89,23 @@ public sealed class ClientGatewayActor : ReceiveActor
         Receive<PutRiskRule>(m => rules.Forward(m));
         Receive<DisableRiskRule>(m => rules.Forward(m));
         Receive<GetRulesAudit>(m => rules.Forward(m));
-        Receive<GetClusterStatus>(_ => StatusAsync(cluster, accounts, nodeRole).PipeTo(Sender));
+        Receive<GetClusterStatus>(_ => StatusAsync(Akka.Cluster.Cluster.Get(Context.System), accounts, nodeRole).PipeTo(Sender));
         ReceiveAny(m => log.Warning("Client gateway: refused a {0} from {1}: not a client request", m.GetType().Name, Sender.Path.Address));
+    }
+
+    private sealed record SplitBatchAnswered(IActorRef ReplyTo, TransactionBatchOutcome? Outcome);
+
+    private static async Task<TransactionBatchOutcome?> SplitBatchAsync(IActorRef accounts, SubmitTransactionBatch batch, EventTimeScreen screen)
+    {
+        try
+        {
+            var reply = await accounts.Ask<TransactionBatchOutcome>(batch with { Requests = screen.Accepted }, BatchTimeout);
+            return reply with { Outcomes = screen.Merge(reply.Outcomes) };
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     private static async Task<ClusterStatusReply> StatusAsync(Akka.Cluster.Cluster cluster, IActorRef accounts, string nodeRole)

@@ -22,6 +22,7 @@ using PaymentActors.Cluster.Ledger;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Cluster.Security;
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
@@ -55,6 +56,12 @@ public static class PaymentsHosting
     /// <summary>As above, with the node's window stage handed in (hosts register it for their ingestion pipelines).</summary>
     public static AkkaConfigurationBuilder WithPaymentsNode(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings, RiskRulesHolder risk, NodeWindows nodeWindows)
     {
+        if (settings.Database == DatabaseKind.Postgres && !string.IsNullOrWhiteSpace(settings.ConnectionString))
+        {
+            // Before anything touches the database: nodes starting together on an empty one must not race to create it.
+            PostgresSchema.Create(settings.ConnectionString);
+        }
+
         var compatibility = JoinCompatibility.Of(settings, settings.ClusterIdentityOverride ?? ClusterIdentity.ReadOrCreate(settings));
         var seeds = settings.Seeds.Select(s => ClusterTls.NormaliseAddress(s, settings.Tls is not null)).ToList();
         builder
@@ -73,8 +80,14 @@ public static class PaymentsHosting
                 AccountTypeName,
                 // Alerts reach the collector from the journal (it reads them); only the in-memory journal, which has no
                 // query side, needs the accounts to tell it.
-                (_, registry, _) => accountId => AccountActor.Props(accountId, registry.Get<AccountRegion>(), settings.Accounts, risk,
-                    settings.Database == DatabaseKind.Memory && registry.TryGet<AlertCollector>(out var alerts) ? alerts : null, nodeWindows),
+                (_, registry, _) =>
+                {
+                    // One Props for every account (each takes its id from its name), made on first use: the region is
+                    // registered only once this factory has returned.
+                    Props? props = null;
+                    return _ => props ??= AccountActor.PropsForEntities(registry.Get<AccountRegion>(), settings.Accounts, risk,
+                        settings.Database == DatabaseKind.Memory && registry.TryGet<AlertCollector>(out var alerts) ? alerts : null, nodeWindows);
+                },
                 new AccountMessageExtractor(settings.ShardCount),
                 new ShardOptions
                 {
@@ -127,7 +140,9 @@ public static class PaymentsHosting
             .WithActors((system, registry, _) =>
             {
                 var gateway = system.ActorOf(ClientGatewayActor.Props(registry.Get<AccountRegion>(), registry.Get<WindowCollector>(),
-                    registry.Get<AlertCollector>(), registry.Get<RiskRulesAdmin>(), NodeRole), ClientGatewayActor.Name);
+                    registry.Get<AlertCollector>(), registry.Get<RiskRulesAdmin>(), NodeRole,
+                    // The same bounds as the node's ingestion: its max future skew and its window stage's horizon.
+                    new EventTimeBounds(settings.Windows.MaxFutureSkew, nodeWindows.Horizon)), ClientGatewayActor.Name);
                 registry.Register<ClientGateway>(gateway);
                 ClusterClientReceptionist.Get(system).RegisterService(gateway);
             });
@@ -354,10 +369,10 @@ public static class PaymentsHosting
 
     /// <summary>The journal of the sharding stores (see the transfer-watch region); the default one for the in-memory journal.</summary>
     /// <remarks>
-    /// Same tables as the default plugin, which creates them: on PostgreSQL two plugins creating the same table at once
-    /// fail (a unique violation in pg_type), so this one does not auto-initialize there; the default journal and
-    /// snapshot store are started with the node (<see cref="WithPaymentsPersistence"/>), long before sharding's stores
-    /// are first used. SQLite serialises the creation under its write lock, so both may create.
+    /// Same tables as the default plugin: on PostgreSQL two plugins creating the same table at once fail (a unique
+    /// violation in pg_type), so this one does not auto-initialize there; the tables are created before the node starts
+    /// (<see cref="PostgresSchema"/>) and the default journal and snapshot store are started with the node
+    /// (<see cref="WithPaymentsPersistence"/>). SQLite serialises the creation under its write lock, so both may create.
     /// </remarks>
     private static SqlJournalOptions? ShardingJournal(PaymentsNodeSettings settings)
     {

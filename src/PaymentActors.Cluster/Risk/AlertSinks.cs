@@ -29,6 +29,14 @@ public sealed class JsonLinesAlertSink(string path) : IAlertSink
 /// <summary>A table in the journal's own database, one row per alert; idempotent by transaction id; one transaction per batch.</summary>
 public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, bool postgres) : IAlertSink
 {
+    /// <summary>The table, created at first write (and, on PostgreSQL, before the node starts: <see cref="Hosting.PostgresSchema"/>).</summary>
+    public const string CreateTable = """
+        CREATE TABLE IF NOT EXISTS risk_alerts (
+          transaction_id VARCHAR(64) NOT NULL PRIMARY KEY, account_id VARCHAR(64) NOT NULL, tx_type VARCHAR(16) NOT NULL,
+          amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, event_time_ms BIGINT NOT NULL, decision VARCHAR(16) NOT NULL,
+          rules VARCHAR(2000) NOT NULL)
+        """;
+
     private bool _created;
 
     public void Write(IReadOnlyList<Alert> alerts)
@@ -37,11 +45,14 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
         connection.Open();
         if (!_created)
         {
+            connection.Execute(null, CreateTable);
+            // Rows stored before the API's spellings became the sinks' (earlier versions wrote the enum names, "CashOut"):
+            // rewritten once, in place, so one query sees one vocabulary. A no-op on a table with none left.
             connection.Execute(null, """
-                CREATE TABLE IF NOT EXISTS risk_alerts (
-                  transaction_id VARCHAR(64) NOT NULL PRIMARY KEY, account_id VARCHAR(64) NOT NULL, tx_type VARCHAR(16) NOT NULL,
-                  amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, event_time_ms BIGINT NOT NULL, decision VARCHAR(16) NOT NULL,
-                  rules VARCHAR(2000) NOT NULL)
+                UPDATE risk_alerts SET tx_type = CASE tx_type
+                  WHEN 'Payment' THEN 'PAYMENT' WHEN 'Transfer' THEN 'TRANSFER' WHEN 'CashIn' THEN 'CASH_IN'
+                  WHEN 'CashOut' THEN 'CASH_OUT' WHEN 'Debit' THEN 'DEBIT' ELSE tx_type END
+                WHERE tx_type IN ('Payment', 'Transfer', 'CashIn', 'CashOut', 'Debit')
                 """);
             _created = true;
         }

@@ -33,6 +33,14 @@ public sealed class RulesAuditLog(Func<DbConnection>? connect, bool postgres, st
 {
     private bool _created;
 
+    /// <summary>The table, created at first use (and, on PostgreSQL, before the node starts: <see cref="Hosting.PostgresSchema"/>).</summary>
+    public static string CreateTable(bool postgres) => $"""
+        CREATE TABLE IF NOT EXISTS rules_audit (
+          id {(postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
+          at_ms BIGINT NOT NULL, author VARCHAR(256) NOT NULL, action VARCHAR(16) NOT NULL, rule_id VARCHAR(64) NOT NULL,
+          from_version BIGINT NOT NULL, to_version BIGINT NOT NULL, applied_on INTEGER NOT NULL, nodes INTEGER NOT NULL)
+        """;
+
     public void Append(RuleChangeAudited entry)
     {
         if (jsonLinesFile is { Length: > 0 })
@@ -70,12 +78,7 @@ public sealed class RulesAuditLog(Func<DbConnection>? connect, bool postgres, st
         if (!_created)
         {
             using var create = connection.CreateCommand();
-            create.CommandText = $"""
-                CREATE TABLE IF NOT EXISTS rules_audit (
-                  id {(postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
-                  at_ms BIGINT NOT NULL, author VARCHAR(256) NOT NULL, action VARCHAR(16) NOT NULL, rule_id VARCHAR(64) NOT NULL,
-                  from_version BIGINT NOT NULL, to_version BIGINT NOT NULL, applied_on INTEGER NOT NULL, nodes INTEGER NOT NULL)
-                """;
+            create.CommandText = CreateTable(postgres);
             create.ExecuteNonQuery();
             _created = true;
         }

@@ -11,6 +11,9 @@ namespace PaymentActors.Cluster.Security;
 /// </summary>
 public static class ClusterIdentity
 {
+    /// <summary>The table, created here (and, on PostgreSQL, before the node starts: <see cref="PostgresSchema"/>).</summary>
+    public const string CreateTable = "CREATE TABLE IF NOT EXISTS payments_cluster_identity (singleton INTEGER PRIMARY KEY, cluster_id VARCHAR(64) NOT NULL)";
+
     public static string ReadOrCreate(PaymentsNodeSettings settings)
     {
         DbConnection? connection = settings.Database switch
@@ -39,7 +42,7 @@ public static class ClusterIdentity
             var insert = settings.Database == DatabaseKind.Postgres
                 ? "INSERT INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id) ON CONFLICT DO NOTHING"
                 : "INSERT OR IGNORE INTO payments_cluster_identity (singleton, cluster_id) VALUES (1, @id)";
-            const string create = "CREATE TABLE IF NOT EXISTS payments_cluster_identity (singleton INTEGER PRIMARY KEY, cluster_id VARCHAR(64) NOT NULL)";
+            const string create = CreateTable;
             try
             {
                 Execute(connection, create);

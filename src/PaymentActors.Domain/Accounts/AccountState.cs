@@ -43,21 +43,24 @@ public sealed record AccountView(
 /// <summary>
 /// Event-sourced state of one account. <see cref="Decide(TransactionRequest, IRiskEvaluator)"/> is pure: it
 /// returns events and the reply without changing anything; <see cref="Apply"/> folds one event in.
-/// Collections are mutated in place for speed (an account actor owns exactly one instance); use
-/// <see cref="ToSnapshot"/>/<see cref="FromSnapshot"/> for copies.
+/// Collections are mutated in place for speed (each instance has one owner); use <see cref="Copy"/> for a
+/// copy, <see cref="ToSnapshot"/>/<see cref="FromSnapshot"/> to persist one.
 /// </summary>
 public sealed class AccountState
 {
     private readonly AccountPolicy _policy;
-    private readonly Dictionary<string, ProcessedTransaction> _processed = new(StringComparer.Ordinal);
-    private readonly Queue<string> _processedOrder = new();
-    private readonly HashSet<string> _creditedTransfers = new(StringComparer.Ordinal);
-    private readonly Queue<string> _creditedOrder = new();
-    private readonly Dictionary<string, PendingTransfer> _outbox = new(StringComparer.Ordinal);
-    private readonly LinkedList<RecentTransaction> _recent = new();
-    private readonly LinkedList<IncomingTransfer> _incoming = new();
-    private readonly HashSet<string> _knownPayees = new(StringComparer.Ordinal);
-    private readonly Queue<string> _knownPayeeOrder = new();
+
+    // Collections are created on first use: a node holds many accounts that have seen one or two
+    // transactions, and ten empty collections per state were most of such an account's memory.
+    private Dictionary<string, ProcessedTransaction>? _processed;
+    private Queue<string>? _processedOrder;
+    private HashSet<string>? _creditedTransfers;
+    private Queue<string>? _creditedOrder;
+    private Dictionary<string, PendingTransfer>? _outbox;
+    private Queue<RecentTransaction>? _recent;
+    private Queue<IncomingTransfer>? _incoming;
+    private HashSet<string>? _knownPayees;
+    private Queue<string>? _knownPayeeOrder;
 
     public AccountState(string accountId, AccountPolicy? policy = null)
     {
@@ -75,18 +78,30 @@ public sealed class AccountState
     public long Version { get; private set; }
 
     public AccountPolicy Policy => _policy;
-    public IReadOnlyCollection<RecentTransaction> Recent => _recent;
-    public IReadOnlyCollection<IncomingTransfer> IncomingTransfers => _incoming;
-    public IReadOnlyCollection<PendingTransfer> Outbox => _outbox.Values;
-    public IReadOnlySet<string> KnownPayees => _knownPayees;
-    public int RememberedTransactionIds => _processed.Count;
+    public IReadOnlyCollection<RecentTransaction> Recent => (IReadOnlyCollection<RecentTransaction>?)_recent ?? [];
+    public IReadOnlyCollection<IncomingTransfer> IncomingTransfers => (IReadOnlyCollection<IncomingTransfer>?)_incoming ?? [];
+    public IReadOnlyCollection<PendingTransfer> Outbox => (IReadOnlyCollection<PendingTransfer>?)_outbox?.Values ?? [];
+    public IReadOnlySet<string> KnownPayees => (IReadOnlySet<string>?)_knownPayees ?? NoPayees;
+    public int RememberedTransactionIds => _processed?.Count ?? 0;
 
-    public bool TryGetProcessed(string transactionId, out ProcessedTransaction processed) =>
-        _processed.TryGetValue(transactionId, out processed!);
+    private static readonly IReadOnlySet<string> NoPayees = new HashSet<string>(StringComparer.Ordinal);
 
-    public bool HasCreditedTransfer(string transferId) => _creditedTransfers.Contains(transferId);
+    public bool TryGetProcessed(string transactionId, out ProcessedTransaction processed)
+    {
+        if (_processed is not null && _processed.TryGetValue(transactionId, out var found))
+        {
+            processed = found;
+            return true;
+        }
 
-    public AccountView ToView() => new(AccountId, IsOpen, Currency?.Code, BalanceMinor, OverdraftLimitMinor, Version, _outbox.Count, _recent.Reverse().ToArray());
+        processed = null!;
+        return false;
+    }
+
+    public bool HasCreditedTransfer(string transferId) => _creditedTransfers?.Contains(transferId) ?? false;
+
+    public AccountView ToView() => new(AccountId, IsOpen, Currency?.Code, BalanceMinor, OverdraftLimitMinor, Version, _outbox?.Count ?? 0,
+        _recent is null ? [] : _recent.Reverse().ToArray());
 
     // ---------------------------------------------------------------- decisions
 
@@ -133,7 +148,7 @@ public sealed class AccountState
         }
 
         var fingerprint = request.Fingerprint();
-        if (_processed.TryGetValue(request.TransactionId, out var seen))
+        if (TryGetProcessed(request.TransactionId, out var seen))
         {
             if (seen.Fingerprint != fingerprint)
             {
@@ -205,7 +220,7 @@ public sealed class AccountState
     /// <summary>Payee side of a transfer: credit once per transfer id, refuse with a reason otherwise.</summary>
     public CreditDecision DecideCredit(string transferId, string payerId, long amountMinor, string currencyCode, long eventTimeMs, long payerBalanceBeforeMinor)
     {
-        if (_creditedTransfers.Contains(transferId))
+        if (HasCreditedTransfer(transferId))
         {
             return new CreditDecision([], true, null); // already credited: acknowledge again, apply nothing
         }
@@ -244,7 +259,7 @@ public sealed class AccountState
     /// <summary>Payer side: the payee answered. Returns the event to persist, or null if the transfer is no longer pending.</summary>
     public IAccountEvent? DecideSettlement(string transferId, bool credited, string? reason)
     {
-        if (!_outbox.TryGetValue(transferId, out var pending))
+        if (_outbox is null || !_outbox.TryGetValue(transferId, out var pending))
         {
             return null; // a repeated answer for a settled transfer
         }
@@ -256,7 +271,7 @@ public sealed class AccountState
 
     private AccountState Preview(List<IAccountEvent> events)
     {
-        var copy = FromSnapshot(ToSnapshot(), _policy);
+        var copy = Copy();
         foreach (var e in events)
         {
             copy.Apply(e);
@@ -301,7 +316,7 @@ public sealed class AccountState
                 BalanceMinor = checked(BalanceMinor + delta);
                 if (e.Type == TransactionType.Transfer && e.Counterparty is not null)
                 {
-                    _outbox[e.TransactionId] = new PendingTransfer(e.TransactionId, e.Counterparty, e.AmountMinor, Currency!.Code, e.EventTimeMs, before);
+                    (_outbox ??= new(StringComparer.Ordinal))[e.TransactionId] = new PendingTransfer(e.TransactionId, e.Counterparty, e.AmountMinor, Currency!.Code, e.EventTimeMs, before);
                     RememberPayee(e.Counterparty);
                 }
 
@@ -319,28 +334,28 @@ public sealed class AccountState
 
             case TransferCredited e:
                 BalanceMinor = checked(BalanceMinor + e.AmountMinor);
-                _creditedTransfers.Add(e.TransferId);
-                _creditedOrder.Enqueue(e.TransferId);
+                (_creditedTransfers ??= new(StringComparer.Ordinal)).Add(e.TransferId);
+                (_creditedOrder ??= new()).Enqueue(e.TransferId);
                 while (_creditedOrder.Count > _policy.DedupeRetention)
                 {
                     _creditedTransfers.Remove(_creditedOrder.Dequeue());
                 }
 
-                _incoming.AddLast(new IncomingTransfer(e.TransferId, e.PayerId, e.AmountMinor, e.EventTimeMs, e.PayerBalanceBeforeMinor));
+                (_incoming ??= new()).Enqueue(new IncomingTransfer(e.TransferId, e.PayerId, e.AmountMinor, e.EventTimeMs, e.PayerBalanceBeforeMinor));
                 while (_incoming.Count > _policy.RecentCount)
                 {
-                    _incoming.RemoveFirst();
+                    _incoming.Dequeue();
                 }
 
                 AddRecent(new RecentTransaction(e.TransferId, TransactionType.Transfer, e.AmountMinor, e.AmountMinor, TransactionStatus.Approved, e.PayerId, e.EventTimeMs));
                 break;
 
             case TransferSettled e:
-                _outbox.Remove(e.TransferId);
+                _outbox?.Remove(e.TransferId);
                 break;
 
             case TransferReversed e:
-                if (_outbox.Remove(e.TransferId))
+                if (_outbox is not null && _outbox.Remove(e.TransferId))
                 {
                     BalanceMinor = checked(BalanceMinor + e.AmountMinor);
                 }
@@ -357,9 +372,9 @@ public sealed class AccountState
 
     private void RememberProcessed(string transactionId, ProcessedTransaction processed)
     {
-        if (_processed.TryAdd(transactionId, processed))
+        if ((_processed ??= new(StringComparer.Ordinal)).TryAdd(transactionId, processed))
         {
-            _processedOrder.Enqueue(transactionId);
+            (_processedOrder ??= new()).Enqueue(transactionId);
             while (_processedOrder.Count > _policy.DedupeRetention)
             {
                 _processed.Remove(_processedOrder.Dequeue());
@@ -369,10 +384,10 @@ public sealed class AccountState
 
     private void AddRecent(RecentTransaction recent)
     {
-        _recent.AddLast(recent);
+        (_recent ??= new()).Enqueue(recent);
         while (_recent.Count > _policy.RecentCount)
         {
-            _recent.RemoveFirst();
+            _recent.Dequeue();
         }
     }
 
@@ -381,9 +396,9 @@ public sealed class AccountState
         // Bounded like the rest: the payees first seen longest ago are forgotten first, in an order that
         // snapshots keep, so a restored account forgets exactly what the live one would have. A "new
         // payee" rule then errs on the side of flagging.
-        if (_knownPayees.Add(payee))
+        if ((_knownPayees ??= new(StringComparer.Ordinal)).Add(payee))
         {
-            _knownPayeeOrder.Enqueue(payee);
+            (_knownPayeeOrder ??= new()).Enqueue(payee);
             while (_knownPayeeOrder.Count > _policy.DedupeRetention)
             {
                 _knownPayees.Remove(_knownPayeeOrder.Dequeue());
@@ -393,13 +408,32 @@ public sealed class AccountState
 
     // ---------------------------------------------------------------- snapshots
 
+    /// <summary>An independent copy (the same as <c>FromSnapshot(ToSnapshot())</c>, without the round trip).</summary>
+    public AccountState Copy() =>
+        new(AccountId, _policy)
+        {
+            Currency = Currency,
+            BalanceMinor = BalanceMinor,
+            OverdraftLimitMinor = OverdraftLimitMinor,
+            Version = Version,
+            _processed = _processed is null ? null : new(_processed, StringComparer.Ordinal),
+            _processedOrder = _processedOrder is null ? null : new(_processedOrder),
+            _creditedTransfers = _creditedTransfers is null ? null : new(_creditedTransfers, StringComparer.Ordinal),
+            _creditedOrder = _creditedOrder is null ? null : new(_creditedOrder),
+            _outbox = _outbox is null ? null : new(_outbox, StringComparer.Ordinal),
+            _recent = _recent is null ? null : new(_recent),
+            _incoming = _incoming is null ? null : new(_incoming),
+            _knownPayees = _knownPayees is null ? null : new(_knownPayees, StringComparer.Ordinal),
+            _knownPayeeOrder = _knownPayeeOrder is null ? null : new(_knownPayeeOrder),
+        };
+
     public AccountSnapshot ToSnapshot()
     {
-        var processed = new ProcessedEntry[_processedOrder.Count];
+        var processed = new ProcessedEntry[_processedOrder?.Count ?? 0];
         var i = 0;
-        foreach (var id in _processedOrder)
+        foreach (var id in _processedOrder ?? [])
         {
-            processed[i++] = new ProcessedEntry(id, _processed[id]);
+            processed[i++] = new ProcessedEntry(id, _processed![id]);
         }
 
         return new AccountSnapshot(
@@ -409,11 +443,11 @@ public sealed class AccountState
             OverdraftLimitMinor,
             Version,
             processed,
-            _creditedOrder.ToArray(),
-            _outbox.Values.OrderBy(p => p.TransferId, StringComparer.Ordinal).ToArray(),
-            _recent.ToArray(),
-            _incoming.ToArray(),
-            _knownPayeeOrder.ToArray());
+            _creditedOrder?.ToArray() ?? [],
+            _outbox?.Values.OrderBy(p => p.TransferId, StringComparer.Ordinal).ToArray() ?? [],
+            _recent?.ToArray() ?? [],
+            _incoming?.ToArray() ?? [],
+            _knownPayeeOrder?.ToArray() ?? []);
     }
 
     public static AccountState FromSnapshot(AccountSnapshot s, AccountPolicy? policy = null)
@@ -432,25 +466,25 @@ public sealed class AccountState
 
         foreach (var id in s.CreditedTransfers)
         {
-            if (state._creditedTransfers.Add(id))
+            if ((state._creditedTransfers ??= new(StringComparer.Ordinal)).Add(id))
             {
-                state._creditedOrder.Enqueue(id);
+                (state._creditedOrder ??= new()).Enqueue(id);
             }
         }
 
         foreach (var p in s.Outbox)
         {
-            state._outbox[p.TransferId] = p;
+            (state._outbox ??= new(StringComparer.Ordinal))[p.TransferId] = p;
         }
 
         foreach (var r in s.Recent)
         {
-            state._recent.AddLast(r);
+            (state._recent ??= new()).Enqueue(r);
         }
 
         foreach (var r in s.Incoming)
         {
-            state._incoming.AddLast(r);
+            (state._incoming ??= new()).Enqueue(r);
         }
 
         foreach (var p in s.KnownPayees)

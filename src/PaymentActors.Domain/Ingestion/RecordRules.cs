@@ -51,20 +51,10 @@ internal static class RecordRules
             return ParseResult.Reject(r, "amount", $"amount: {request.AmountMinor} minor units is above the configured maximum {o.MaxAmountMinor}");
         }
 
-        // A record dated ahead of the clock would move every watermark past it and stall the windows for everyone
-        // (a year-9999 record once ended all window results): refused here, before it reaches an account.
-        var latest = o.Clock() + (long)o.MaxFutureSkew.TotalMilliseconds;
-        if (request.EventTimeMs > latest)
+        // Dated too far ahead of the clock or too far behind the windows' data: refused here, before it reaches an account.
+        if (EventTimeRules.Check(request.EventTimeMs, o.Clock(), o.MaxFutureSkew, o.Horizon) is { } eventTime)
         {
-            return ParseResult.Reject(r, "timestamp", string.Create(CultureInfo.InvariantCulture,
-                $"timestamp: {DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(request.EventTimeMs, 0, 253402300799999)):O} is more than {o.MaxFutureSkew} ahead of this node's clock (max future skew)"));
-        }
-
-        // One far behind the data the windows hold would be applied and then counted late forever (or, first on a fresh
-        // node, start its watermark years back): refused the same way.
-        if (o.Horizon is { } horizon && horizon.IsTooOld(request.EventTimeMs, out var tooOld))
-        {
-            return ParseResult.Reject(r, "timestamp", tooOld);
+            return ParseResult.Reject(r, "timestamp", eventTime);
         }
 
         request = o.ImportPolicy.Apply(request);

@@ -25,6 +25,9 @@ public sealed class AmountSketch
     /// <summary>The default relative accuracy, 1%.</summary>
     public const double DefaultRelativeAccuracy = 0.01;
 
+    // Most window keys (a merchant in an hour) see a handful of amounts: start small, double as the range grows.
+    private const int InitialBuckets = 4;
+
     private readonly double _accuracy;
     private readonly double _lnGamma;
     private readonly double _invLnGamma;
@@ -71,6 +74,23 @@ public sealed class AmountSketch
     public void Add(long value)
     {
         if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "amounts in the sketch must be >= 0");
+        Add(value, value == 0 ? 0 : IndexOf(value));
+    }
+
+    /// <summary>
+    /// The bucket <paramref name="value"/> (&gt; 0) falls in: computed once per amount by a caller that adds the same
+    /// amount to many sketches of this accuracy (<see cref="Add(long, int)"/>), since the logarithm is the costly part.
+    /// </summary>
+    public int BucketOf(long value)
+    {
+        if (value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "only amounts > 0 have a bucket");
+        return IndexOf(value);
+    }
+
+    /// <summary>Adds <paramref name="value"/> (&gt;= 0) whose <see cref="BucketOf"/> (in a sketch of the same accuracy) is <paramref name="bucket"/>; zero ignores the bucket.</summary>
+    public void Add(long value, int bucket)
+    {
+        if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "amounts in the sketch must be >= 0");
         if (_count == 0)
         {
             _min = value;
@@ -89,9 +109,8 @@ public sealed class AmountSketch
             return;
         }
 
-        int index = IndexOf(value);
-        EnsureRange(index, index);
-        _buckets[index - _offset]++;
+        EnsureRange(bucket, bucket);
+        _buckets[bucket - _offset]++;
     }
 
     /// <summary>Adds every value of <paramref name="other"/> to this sketch (bucket-wise); <paramref name="other"/> is unchanged.</summary>
@@ -214,7 +233,7 @@ public sealed class AmountSketch
         {
             // first bucket: centre the range in the array, leaving room to grow both ways
             int needed = high - low + 1;
-            if (_buckets.Length < needed) _buckets = new long[Math.Max(64, needed + needed / 2)];
+            if (_buckets.Length < needed) _buckets = new long[Math.Max(InitialBuckets, needed + needed / 2)];
             _offset = low - (_buckets.Length - needed) / 2;
             _lowIndex = low;
             _highIndex = high;

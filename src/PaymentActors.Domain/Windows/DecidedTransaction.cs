@@ -35,23 +35,88 @@ public sealed record DecidedTransaction(
 }
 
 /// <summary>
+/// A window key ("type:CASH_OUT/EUR") with its hash computed once: the window operators look keys up for every event,
+/// and a string would be hashed again each time. Equal by name (ordinal), ordered by name.
+/// </summary>
+public sealed class WindowKey : IEquatable<WindowKey>, IComparable<WindowKey>
+{
+    private readonly int _hash;
+
+    public WindowKey(string name, bool isHot = false)
+    {
+        Name = name;
+        IsHot = isHot;
+        _hash = StringComparer.Ordinal.GetHashCode(name);
+    }
+
+    public string Name { get; }
+
+    /// <summary>A key of few values that most events count under (a decision, a type, all): worth gathering per batch.</summary>
+    public bool IsHot { get; }
+
+    public bool Equals(WindowKey? other) => ReferenceEquals(this, other) || (other is not null && other._hash == _hash && string.Equals(other.Name, Name, StringComparison.Ordinal));
+
+    public override bool Equals(object? obj) => Equals(obj as WindowKey);
+
+    public override int GetHashCode() => _hash;
+
+    public int CompareTo(WindowKey? other) => other is null ? 1 : string.CompareOrdinal(Name, other.Name);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
 /// The window keys a decided transaction counts under. Money of different currencies is never summed:
 /// every key ends with the currency. Volume keys (all, type, merchant) count applied transactions
 /// (approved and flagged); decision keys count every decision, declines included.
+/// Keys are built once and reused (no string per event); the merchant keys, the only open-ended ones, are
+/// forgotten wholesale past <see cref="MaxCachedMerchants"/> (a forgotten key is simply built again).
 /// </summary>
-public static class WindowDimensions
+public sealed class WindowDimensions
 {
-    public static void KeysFor(DecidedTransaction t, List<string> keys)
+    public const int MaxCachedMerchants = 100_000;
+
+    private readonly Dictionary<(TransactionStatus, string), WindowKey> _decisions = [];
+    private readonly Dictionary<string, WindowKey> _all = new(StringComparer.Ordinal);
+    private readonly Dictionary<(TransactionType, string), WindowKey> _types = [];
+    private readonly Dictionary<(string, string), WindowKey> _merchants = [];
+
+    public void KeysFor(DecidedTransaction t, List<WindowKey> keys)
     {
         var currency = t.Currency;
-        keys.Add("decision:" + StatusName(t.Status) + "/" + currency);
+        if (!_decisions.TryGetValue((t.Status, currency), out var decision))
+        {
+            decision = _decisions[(t.Status, currency)] = new WindowKey("decision:" + StatusName(t.Status) + "/" + currency, isHot: true);
+        }
+
+        keys.Add(decision);
         if (t.Status is TransactionStatus.Approved or TransactionStatus.Flagged)
         {
-            keys.Add("all/" + currency);
-            keys.Add("type:" + t.Type.ToWire() + "/" + currency);
+            if (!_all.TryGetValue(currency, out var all))
+            {
+                all = _all[currency] = new WindowKey("all/" + currency, isHot: true);
+            }
+
+            keys.Add(all);
+            if (!_types.TryGetValue((t.Type, currency), out var type))
+            {
+                type = _types[(t.Type, currency)] = new WindowKey("type:" + t.Type.ToWire() + "/" + currency, isHot: true);
+            }
+
+            keys.Add(type);
             if (t.Counterparty is { Length: > 0 } c && c[0] == 'M')
             {
-                keys.Add("merchant:" + c + "/" + currency);
+                if (!_merchants.TryGetValue((c, currency), out var merchant))
+                {
+                    if (_merchants.Count >= MaxCachedMerchants)
+                    {
+                        _merchants.Clear();
+                    }
+
+                    merchant = _merchants[(c, currency)] = new WindowKey("merchant:" + c + "/" + currency);
+                }
+
+                keys.Add(merchant);
             }
         }
     }

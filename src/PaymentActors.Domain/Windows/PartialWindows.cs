@@ -23,39 +23,69 @@ public sealed record PartialWindowResult(string Window, string Key, long Start, 
 /// </summary>
 public sealed class PartialWindowAggregator
 {
-    private readonly (NamedWindow Window, WindowOperator<string, long, AmountStats> Operator)[] _operators;
+    /// <summary>Gathered (key, pane) aggregates beyond which they are handed to the windows before the next watermark.</summary>
+    public const int MaxGathered = 1_024;
+
+    private readonly (NamedWindow Window, WindowOperator<WindowKey, WindowValue, AmountStats> Operator)[] _operators;
+    private readonly WindowValueAggregator _stats = new(copyOnFiring: false); // Collect turns each firing into a state at once
+    private readonly WindowDimensions _dimensions = new();
     private readonly long _maxOutOfOrderness;
-    private readonly List<WindowFiring<string, AmountStats>> _firings = [];
-    private readonly List<string> _keys = new(4);
+    private readonly List<WindowFiring<WindowKey, AmountStats>> _firings = [];
+    private readonly List<WindowKey> _keys = new(4);
+
+    // Pre-aggregation between watermarks: the amounts of a hot key that fall in one pane (a span every window edge is a
+    // multiple of, so all of them land in the same windows) are gathered first and added to each window once. 0: off.
+    private readonly long _pane;
+    private readonly Dictionary<(WindowKey Key, long Pane), AmountStats> _gathered = [];
+    private long _lateDroppedInBatches;
     private long _maxEventTime = long.MinValue;
 
     public PartialWindowAggregator(IReadOnlyList<NamedWindow> windows, long maxOutOfOrdernessMs)
     {
         _maxOutOfOrderness = maxOutOfOrdernessMs;
-        _operators = windows.Select(w => (w, new WindowOperator<string, long, AmountStats>(
-            new WindowOperatorOptions(w.Spec, w.AllowedLatenessMs, WindowTrigger.Accumulating), new AmountStatsAggregator()))).ToArray();
+        _operators = windows.Select(w => (w, new WindowOperator<WindowKey, WindowValue, AmountStats>(
+            new WindowOperatorOptions(w.Spec, w.AllowedLatenessMs, WindowTrigger.Accumulating), _stats))).ToArray();
+        _pane = windows.Any(w => w.Spec.Kind == WindowKind.Session)
+            ? 0
+            : windows.Aggregate(0L, (pane, w) => Gcd(Gcd(pane, w.Spec.Size), w.Spec.Slide));
     }
 
     public long Watermark { get; private set; } = long.MinValue;
 
     /// <summary>Transactions too late for every window that would contain them (counted, never silently lost).</summary>
-    public long LateDropped => _operators.Sum(o => o.Operator.LateDroppedCount);
+    public long LateDropped => _operators.Sum(o => o.Operator.LateDroppedCount) + _lateDroppedInBatches;
 
     public long Processed { get; private set; }
 
-    /// <summary>Adds one decided transaction; late firings (if any) are appended to <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Adds one decided transaction; late firings (if any) are appended to <paramref name="output"/>, here or at the
+    /// next watermark (what a hot key gathers reaches its windows then, before they fire).
+    /// </summary>
     public void Add(DecidedTransaction t, List<PartialWindowResult> output)
     {
         Processed++;
         _keys.Clear();
-        WindowDimensions.KeysFor(t, _keys);
-        var amount = Math.Max(0, t.AmountMinor);
-        foreach (var (window, op) in _operators)
+        _dimensions.KeysFor(t, _keys);
+        var amount = _stats.Of(Math.Max(0, t.AmountMinor)); // the sketch bucket once, not once per window and key
+        foreach (var key in _keys)
         {
-            foreach (var key in _keys)
+            if (_pane > 0 && key.IsHot)
+            {
+                var pane = WindowSpec.FloorToMultiple(t.EventTimeMs, _pane);
+                if (!_gathered.TryGetValue((key, pane), out var gathered))
+                {
+                    gathered = _stats.Empty();
+                    _gathered.Add((key, pane), gathered);
+                }
+
+                gathered.Add(amount);
+                continue;
+            }
+
+            foreach (var (window, op) in _operators)
             {
                 _firings.Clear();
-                op.OnEvent(key, amount, t.EventTimeMs, _firings);
+                op.OnEvent(key, new WindowValue(amount, null), t.EventTimeMs, _firings);
                 Collect(window, output);
             }
         }
@@ -64,11 +94,39 @@ public sealed class PartialWindowAggregator
         {
             _maxEventTime = t.EventTimeMs;
         }
+
+        if (_gathered.Count >= MaxGathered)
+        {
+            HandOver(output);
+        }
     }
+
+    /// <summary>Adds what the hot keys gathered to their windows, each (key, pane) once per window.</summary>
+    private void HandOver(List<PartialWindowResult> output)
+    {
+        foreach (var ((key, pane), gathered) in _gathered)
+        {
+            foreach (var (window, op) in _operators)
+            {
+                _firings.Clear();
+                if (op.OnEvent(key, new WindowValue(default, gathered), pane, _firings) == EventOutcome.LateDropped)
+                {
+                    _lateDroppedInBatches += gathered.Count - 1; // the operator counted the batch as one
+                }
+
+                Collect(window, output);
+            }
+        }
+
+        _gathered.Clear();
+    }
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 
     /// <summary>Moves the watermark to max event time − out-of-orderness; returns the firings.</summary>
     public void AdvanceWatermark(List<PartialWindowResult> output)
     {
+        HandOver(output);
         if (_maxEventTime == long.MinValue)
         {
             return;
@@ -88,6 +146,7 @@ public sealed class PartialWindowAggregator
 
     public void AdvanceTo(long watermark, List<PartialWindowResult> output)
     {
+        HandOver(output);
         if (watermark <= Watermark)
         {
             return;
@@ -106,7 +165,7 @@ public sealed class PartialWindowAggregator
     {
         foreach (var f in _firings)
         {
-            output.Add(new PartialWindowResult(window.Name, f.Key, f.Start, f.End, f.Aggregate.ToState()));
+            output.Add(new PartialWindowResult(window.Name, f.Key.Name, f.Start, f.End, f.Aggregate.ToState()));
         }
     }
 }

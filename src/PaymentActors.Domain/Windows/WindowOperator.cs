@@ -121,6 +121,41 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         }
     }
 
+    /// <summary>
+    /// Windows grouped by end, earliest end first. Many windows share an end (every key's window of one hour), so a
+    /// heap of distinct ends with a list each costs far less than a heap of windows, whose ties were broken by
+    /// comparing keys; the order within one end (start, key) is established once, when the group is taken.
+    /// </summary>
+    private sealed class WindowsByEnd(FireOrder order)
+    {
+        private readonly Dictionary<long, List<State>> _byEnd = [];
+        private readonly PriorityQueue<long, long> _ends = new();
+
+        public void Add(State state)
+        {
+            if (!_byEnd.TryGetValue(state.End, out var group))
+            {
+                group = [];
+                _byEnd.Add(state.End, group);
+                _ends.Enqueue(state.End, state.End);
+            }
+
+            group.Add(state);
+        }
+
+        public bool TryPeekEnd(out long end) => _ends.TryPeek(out end, out _);
+
+        /// <summary>Removes the group of the earliest end and returns it in firing order (start, then key).</summary>
+        public List<State> TakeEarliest()
+        {
+            var end = _ends.Dequeue();
+            var group = _byEnd[end];
+            _byEnd.Remove(end);
+            group.Sort(order);
+            return group;
+        }
+    }
+
     private readonly WindowOperatorOptions _options;
     private readonly IWindowAggregator<TValue, TAgg> _agg;
     private readonly IComparer<TKey> _keyOrder;
@@ -136,8 +171,8 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
     // key's few live windows (at most size/slide + lateness), rather than a hash of (key, start) per window.
     private readonly Dictionary<TKey, List<State>> _aligned = new();
     private readonly Dictionary<TKey, List<State>> _sessions = new();
-    private readonly PriorityQueue<State, State> _fireQueue;
-    private readonly PriorityQueue<State, State> _cleanupQueue;
+    private readonly WindowsByEnd _fireQueue;
+    private readonly WindowsByEnd _cleanupQueue;
 
     private long _watermark = long.MinValue;
     private long _lateDropped;
@@ -164,8 +199,8 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         _purging = options.Trigger == WindowTrigger.Purging;
         _session = options.Spec.Kind == WindowKind.Session;
         _sideOutput = options.SideOutputLateEvents;
-        _fireQueue = new PriorityQueue<State, State>(_order);
-        _cleanupQueue = new PriorityQueue<State, State>(_order);
+        _fireQueue = new WindowsByEnd(_order);
+        _cleanupQueue = new WindowsByEnd(_order);
     }
 
     /// <summary>The configuration.</summary>
@@ -218,16 +253,20 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
         if (watermark < _watermark) throw new WatermarkRegressionException(_watermark, watermark);
         _watermark = watermark;
 
-        while (_fireQueue.TryPeek(out var state, out _) && state.End - 1 <= watermark)
+        while (_fireQueue.TryPeekEnd(out var end) && end - 1 <= watermark)
         {
-            _fireQueue.Dequeue();
-            if (state.Alive) Fire(state, lateFiring: false, firings);
+            foreach (var state in _fireQueue.TakeEarliest())
+            {
+                if (state.Alive) Fire(state, lateFiring: false, firings);
+            }
         }
 
-        while (_cleanupQueue.TryPeek(out var state, out _) && IsExpired(state.End))
+        while (_cleanupQueue.TryPeekEnd(out var end) && IsExpired(end))
         {
-            _cleanupQueue.Dequeue();
-            if (state.Alive) Remove(state);
+            foreach (var state in _cleanupQueue.TakeEarliest())
+            {
+                if (state.Alive) Remove(state);
+            }
         }
     }
 
@@ -380,8 +419,8 @@ public sealed class WindowOperator<TKey, TValue, TAgg>
     private void Track(State state)
     {
         _liveWindows++;
-        if (state.End - 1 > _watermark) _fireQueue.Enqueue(state, state);
-        _cleanupQueue.Enqueue(state, state);
+        if (state.End - 1 > _watermark) _fireQueue.Add(state);
+        _cleanupQueue.Add(state);
     }
 
     private void Fire(State state, bool lateFiring, List<WindowFiring<TKey, TAgg>> firings)

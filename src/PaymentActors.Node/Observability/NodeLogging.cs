@@ -65,7 +65,10 @@ public sealed record NodeLogOptions(LogFormat Format, LogLevel Level)
         }
     }
 
-    /// <summary>Akka's log events go to the same logger factory, at the same level.</summary>
+    /// <summary>
+    /// Akka's log events go to the same logger factory, at the same level, through <see cref="NodeAkkaLogger"/>
+    /// (which lowers the expected disconnect of a CLI client, or of a node that left, to Debug: <see cref="AkkaLogLevels"/>).
+    /// </summary>
     public void Apply(AkkaConfigurationBuilder akka) => akka.ConfigureLoggers(loggers =>
     {
         loggers.LogLevel = Level switch
@@ -76,6 +79,6 @@ public sealed record NodeLogOptions(LogFormat Format, LogLevel Level)
             _ => Akka.Event.LogLevel.ErrorLevel,
         };
         loggers.ClearLoggers();
-        loggers.AddLoggerFactory();
+        loggers.AddLogger<NodeAkkaLogger>();
     });
 }

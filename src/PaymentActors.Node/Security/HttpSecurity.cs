@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -87,6 +88,16 @@ public static class HttpSecurity
             o.AddPolicy(DashboardSession.EventsPolicy,
                 p => p.AddAuthenticationSchemes(BearerScheme, DashboardSession.CookieScheme).RequireRole(ApiRoles.Read, ApiRoles.Admin));
         });
+
+        // AddAuthentication also registers ASP.NET Core's own key ring and a hosted service that creates its first key at
+        // start-up: written unencrypted under ~/.aspnet (with a warning saying so) and never read, since the cookie is
+        // protected by the ephemeral provider above, which replaces the one that reads that key ring.
+        var keyRingWarmUp = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && !d.IsKeyedService
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList();
+        foreach (var service in keyRingWarmUp)
+        {
+            builder.Services.Remove(service);
+        }
     }
 
     /// <summary>

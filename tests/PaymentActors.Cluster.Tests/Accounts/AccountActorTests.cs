@@ -79,6 +79,38 @@ public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_account_idle_past_compaction_decides_as_before_and_loses_nothing()
+    {
+        var settings = FastRedelivery with { CompactAfterIdle = TimeSpan.FromMilliseconds(100), TransferRedeliveryInterval = TimeSpan.FromSeconds(30) };
+        var account = Sys.ActorOf(AccountActor.Props("compact-1", _region.Ref, settings, RiskRulesHolder.None()), "compact-1");
+        account.Tell(new OpenAccount("compact-1", "USD", 0, 10_000));
+        ExpectMsg<AccountOpenResult>(r => Assert.True(r.Succeeded));
+        account.Tell(new SubmitTransaction(Tx("t1", "compact-1", TransactionType.Payment, 1_000)));
+        Assert.Equal(9_000, ExpectMsg<TransactionOutcome>().BalanceAfterMinor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // idle: one copy of the state from here
+
+        account.Tell(new SubmitTransaction(Tx("t1", "compact-1", TransactionType.Payment, 1_000)));
+        Assert.True(ExpectMsg<TransactionOutcome>().IsDuplicate);
+        account.Tell(new SubmitTransaction(Tx("x1", "compact-1", TransactionType.Transfer, 2_000, counterparty: "payee-9")));
+        Assert.Equal(7_000, ExpectMsg<TransactionOutcome>().BalanceAfterMinor);
+        var credit = _region.ExpectMsg<CreditTransfer>();
+        ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // idle again, the transfer still pending
+
+        account.Tell(new TransferCreditResult("compact-1", credit.TransferId, false, "refused"));
+        account.Tell(new SubmitTransactionBatch("compact-1", [Tx("t2", "compact-1", TransactionType.Payment, 500), Tx("t1", "compact-1", TransactionType.Payment, 1_000)], 7));
+        var batch = ExpectMsg<TransactionBatchOutcome>();
+        Assert.Equal(8_500, batch.Outcomes[0].BalanceAfterMinor); // the reversal came first
+        Assert.True(batch.Outcomes[1].IsDuplicate);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+
+        account.Tell(new GetAccount("compact-1"));
+        var view = ExpectMsg<AccountView>();
+        Assert.Equal(8_500, view.BalanceMinor);
+        Assert.Equal(0, view.PendingTransfers);
+        Assert.Equal(5, view.Version); // opened, t1, x1, reversed, t2
+    }
+
+    [Fact]
     public void Approves_declines_and_answers_duplicates_with_the_original_outcome()
     {
         var account = Account("acc-1");

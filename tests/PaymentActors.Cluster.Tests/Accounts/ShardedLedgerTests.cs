@@ -47,6 +47,20 @@ public sealed class ShardedLedgerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLife
     }
 
     [Fact]
+    public async Task An_account_whose_id_the_shard_escapes_in_its_actor_name_decides_under_its_own_id()
+    {
+        // Entities take their id from their actor name: the shard escapes it there (space, '/', '%', '@', non-ASCII).
+        const string id = "E 1/é%20x@y";
+        var client = new PaymentsClient(await _node.Registry.GetAsync<AccountRegion>(), TimeSpan.FromSeconds(20));
+        Assert.True((await client.OpenAccountAsync(id, "USD", 0, 1_000)).Succeeded);
+        var outcome = await client.SubmitAsync(new TransactionRequest("esc-1", id, TransactionType.Payment, 400, "USD", "M-1", 1));
+        Assert.Equal(TransactionStatus.Approved, outcome.Status);
+        var view = await client.GetAccountAsync(id);
+        Assert.Equal(id, view.AccountId);
+        Assert.Equal(600, view.BalanceMinor);
+    }
+
+    [Fact]
     public async Task Drain_then_cash_out_is_declined_on_the_payee_shard_from_the_signal_the_payer_sent()
     {
         var extractor = new AccountMessageExtractor();

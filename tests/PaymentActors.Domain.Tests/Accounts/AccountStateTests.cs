@@ -165,6 +165,40 @@ public sealed class AccountStateTests
     }
 
     [Fact]
+    public void A_copy_equals_its_snapshot_round_trip_and_changes_independently()
+    {
+        var state = Decided(Opened(10_000), Tx("x1", TransactionType.Transfer, 2_000, counterparty: "B"), null, out _);
+        Decided(state, Tx("p1", TransactionType.Payment, 100, counterparty: "M1"), null, out _);
+        state.Apply(new TransferCredited("in1", "C", 500, 5, 500));
+        var copy = state.Copy();
+        Assert.Equal(Canon(AccountState.FromSnapshot(state.ToSnapshot())), Canon(copy));
+
+        Decided(copy, Tx("p2", TransactionType.Payment, 100, counterparty: "M2"), null, out _);
+        copy.Apply(new TransferSettled("x1"));
+        Assert.NotEqual(Canon(state), Canon(copy));
+        Assert.False(state.TryGetProcessed("p2", out _));
+        Assert.Single(state.Outbox);
+        Assert.Empty(copy.Outbox);
+    }
+
+    [Fact]
+    public void A_new_account_has_empty_collections_and_an_empty_snapshot()
+    {
+        var state = new AccountState("A");
+        Assert.Empty(state.Recent);
+        Assert.Empty(state.IncomingTransfers);
+        Assert.Empty(state.Outbox);
+        Assert.Empty(state.KnownPayees);
+        Assert.Equal(0, state.RememberedTransactionIds);
+        Assert.False(state.TryGetProcessed("t1", out _));
+        Assert.False(state.HasCreditedTransfer("t1"));
+        Assert.Null(state.DecideSettlement("t1", true, null));
+        Assert.Equal(Canon(state), Canon(AccountState.FromSnapshot(state.ToSnapshot()).Copy()));
+    }
+
+    private static string Canon(AccountState s) => System.Text.Json.JsonSerializer.Serialize(s.ToSnapshot());
+
+    [Fact]
     public void Known_payees_are_forgotten_oldest_first_and_a_restored_account_forgets_the_same_ones()
     {
         // Names whose sorted order differs from the order they were first paid.

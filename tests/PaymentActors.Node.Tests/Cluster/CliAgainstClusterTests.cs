@@ -39,6 +39,15 @@ public sealed class CliAgainstClusterTests(PostgresServer postgres)
         Assert.Equal(2, badAmount.ExitCode);
         Assert.Contains("amount:", badAmount.Stderr);
 
+        // Dated year 9999: the node's gateway answers Rejected naming the timestamp, and no account hears of it
+        // (the entity count below stays at C100 and C200).
+        var farFuture = await ProcessRunner.Cli("submit", "--id", "cli-4", "--account", "C300", "--type", "CASH_IN", "--amount", "1.00", "--currency", "EUR",
+            "--time", "253402300799000", "--contact", contact);
+        Assert.True(farFuture.ExitCode == 1, farFuture.Stdout + farFuture.Stderr);
+        var refused = JsonDocument.Parse(farFuture.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("Rejected", refused.GetProperty("status").GetString());
+        Assert.StartsWith("timestamp: 9999-12-31", refused.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
         // The payee is credited asynchronously (exactly once) by the payer's outbox.
         JsonElement account = default;
         for (var attempt = 0; attempt < 40; attempt++)
