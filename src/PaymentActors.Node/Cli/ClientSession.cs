@@ -19,9 +19,6 @@ namespace PaymentActors.Node.Cli;
 /// </summary>
 public sealed class ClientSession : IAsyncDisposable
 {
-    /// <summary>How long the first answer from any contact may take (TLS handshakes included) before the verb gives up.</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
     private readonly IHost _host;
 
     private ClientSession(IHost host, ActorSystem system, IActorRef gateway, string author)
@@ -48,6 +45,7 @@ public sealed class ClientSession : IAsyncDisposable
     public static async Task<ClientSession> ConnectAsync(ClientOptions options)
     {
         var contacts = options.Contacts;
+        var connectTimeout = TimeSpan.FromSeconds(options.ConnectTimeout);
         var security = options.Security ?? throw new InvalidOperationException("client options without security settings");
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
@@ -62,12 +60,12 @@ public sealed class ClientSession : IAsyncDisposable
         var clusterClient = await registry.GetAsync<PaymentsClusterClient>();
 
         // The first answer proves the whole path: a contact reached (TLS accepted both ways), its receptionist, the gateway.
-        var identified = clusterClient.Ask<ActorIdentity>(new ClusterClient.Send(ClientGatewayActor.Path, new Identify("connect"), localAffinity: true), ConnectTimeout);
+        var identified = clusterClient.Ask<ActorIdentity>(new ClusterClient.Send(ClientGatewayActor.Path, new Identify("connect"), localAffinity: true), connectTimeout);
         await Task.WhenAny(identified, system.WhenTerminated);
         if (!identified.IsCompletedSuccessfully || identified.Result.Subject is null)
         {
             await StopAsync(host);
-            throw CliException.Failure($"--contact: no contact answered within {ConnectTimeout.TotalSeconds:0} s (tried {string.Join(", ", contacts)})" + (security.Tls is null
+            throw CliException.Failure($"--contact: no contact answered within {connectTimeout.TotalSeconds:0} s (tried {string.Join(", ", contacts)})" + (security.Tls is null
                 ? "; without TLS: a secured cluster refuses plain connections, give --tls-cert/--tls-key/--tls-ca"
                 : $"; with the certificate '{security.Tls.Subject}': the nodes refuse it if it is not from their CA, see their logs"));
         }

@@ -170,6 +170,9 @@ public sealed class ClientOptions
     /// <summary>The address the client's own remoting binds to.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>Seconds the first answer from any contact may take (TLS handshakes included) before a verb gives up.</summary>
+    public long ConnectTimeout { get; set; } = 10;
+
     public IReadOnlyList<string> Contacts => NodeSettingsBinder.SplitList(Contact);
 
     /// <summary>TLS and API key of this client (docs/SECURITY.md); set after binding, not a configuration key itself.</summary>
@@ -186,6 +189,11 @@ public sealed class ClientOptionsValidator : IValidateOptions<ClientOptions>
         }
 
         var failures = options.Contacts.Select(CheckAddress).OfType<string>().Select(e => "--contact: " + e).ToList();
+        if (options.ConnectTimeout is < 1 or > 600)
+        {
+            failures.Add($"--connect-timeout: {options.ConnectTimeout} must be between 1 and 600 (seconds)");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

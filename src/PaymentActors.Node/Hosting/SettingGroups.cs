@@ -75,5 +75,6 @@ public static class SettingGroups
         SettingOption.Add<string>(c, "--api-key", "ApiKey", "API key (for verbs that use HTTP)"),
         SettingOption.Add<string>(c, "--contact", nameof(ClientOptions.Contact), $"node addresses, comma-separated, tried in order (default {ClientOptions.DefaultContact})"),
         SettingOption.Add<string>(c, "--host", nameof(ClientOptions.Host), "address the client's remoting binds to (default 127.0.0.1)"),
+        SettingOption.Add<long>(c, "--connect-timeout", nameof(ClientOptions.ConnectTimeout), "seconds to wait for the first contact to answer (default 10)"),
     ];
 }

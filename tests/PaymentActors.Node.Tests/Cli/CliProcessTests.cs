@@ -209,15 +209,25 @@ public sealed class CliProcessTests : IDisposable
         var contacts = $"akka.tcp://payments@127.0.0.1:{RepoPaths.FreeTcpPort()},akka.tcp://payments@127.0.0.1:{RepoPaths.FreeTcpPort()}";
 
         var stopwatch = Stopwatch.StartNew();
-        var status = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "status", "--insecure", "--contact", contacts], TimeSpan.FromMinutes(1), _workDirectory);
+        var status = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "status", "--insecure", "--contact", contacts, "--connect-timeout", "3"], TimeSpan.FromMinutes(1), _workDirectory);
 
         Assert.Equal(1, status.ExitCode);
         var line = Assert.Single(status.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("WARNING: --insecure", StringComparison.Ordinal));
-        Assert.StartsWith("error: --contact: no contact answered within 5 s", line);
+        Assert.StartsWith("error: --contact: no contact answered within 3 s", line);
         Assert.Contains($"(tried {contacts.Replace(",", ", ", StringComparison.Ordinal)})", line);
         Assert.Equal("", status.Stdout);
-        // The 5 s connect deadline plus start-up and shutdown; nothing waits for a join that cannot happen.
+        // The 3 s connect deadline plus start-up and shutdown; nothing waits for a join that cannot happen.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_connect_timeout_out_of_range_is_refused_before_connecting()
+    {
+        var status = await ProcessRunner.RunAsync("dotnet", ["exec", RepoPaths.NodeDll, "status", "--insecure", "--connect-timeout", "0"], TimeSpan.FromMinutes(1), _workDirectory);
+
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("--connect-timeout: 0 must be between 1 and 600 (seconds)", status.Stderr);
+        Assert.Equal("", status.Stdout);
     }
 
     private static long CommittedOffsets(string database)
