@@ -143,7 +143,7 @@ public sealed class AkkaLogLevelsTests
 
             Assert.Equal(4, written.Count);
             Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Warning, LogLevel.Error], written.Select(w => w.Level));
-            Assert.Contains("[DEBUG]", written[0].Message);
+            Assert.StartsWith("[" + Supervisor(ClientAddress) + "] ", written[0].Message);
             Assert.Contains("Association with remote system " + ClientAddress + " has failed", written[0].Message);
         }
         finally
@@ -175,6 +175,100 @@ public sealed class AkkaLogLevelsTests
         {
             await system.Terminate();
         }
+    }
+
+    [Fact]
+    public async Task Akka_events_are_written_under_the_logging_class_as_source_and_text_with_structured_properties()
+    {
+        var captured = new BlockingCollection<Entry>();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StructuredProvider(captured)));
+        var config = ConfigurationFactory.ParseString($"akka.loglevel = DEBUG\nakka.loggers = [\"{typeof(NodeAkkaLogger).AssemblyQualifiedName}\"]");
+        var system = ActorSystem.Create("bridge", BootstrapSetup.Create().WithConfig(config).And(new LoggerFactorySetup(factory)));
+        try
+        {
+            var actor = system.ActorOf(Props.Create(() => new Talker()), "talker");
+            actor.Tell("hello 42");
+            Logging.GetLogger(system.EventStream, "some-source").Info("from a string source {0}", 7);
+
+            var seen = new List<Entry>();
+            var fromActor = Next(captured, seen, e => e.Message.Contains("hello 42", StringComparison.Ordinal));
+            Assert.Equal(typeof(Talker).FullName!.Replace('+', '.'), fromActor.Category);
+            Assert.Equal(LogLevel.Warning, fromActor.Level);
+            Assert.Equal("[akka://bridge/user/talker] heard hello 42", fromActor.Message);
+            Assert.Equal("akka://bridge/user/talker", fromActor.Properties["LogSource"]);
+            Assert.Equal("heard hello 42", fromActor.Properties["AkkaMessage"]);
+            Assert.DoesNotContain("[WARNING]", fromActor.Message);
+
+            var fromString = Next(captured, seen, e => e.Message.Contains("from a string source", StringComparison.Ordinal));
+            Assert.Equal(NodeAkkaLogger.DefaultCategory, fromString.Category);
+            Assert.Equal("[some-source] from a string source 7", fromString.Message);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public void A_generic_class_is_its_category_without_arity_or_arguments()
+    {
+        Assert.Equal("System.Collections.Generic.List", NodeAkkaLogger.CategoryOf(typeof(List<int>)));
+        Assert.Equal(NodeAkkaLogger.DefaultCategory, NodeAkkaLogger.CategoryOf(null));
+        Assert.Equal(NodeAkkaLogger.DefaultCategory, NodeAkkaLogger.CategoryOf(typeof(DummyClassForStringSources), "some-source"));
+        Assert.Equal("Akka.Cluster", NodeAkkaLogger.CategoryOf(typeof(DummyClassForStringSources), "Cluster (akka://payments)"));
+        Assert.Equal("Akka.Remote", NodeAkkaLogger.CategoryOf(null, "remoting (akka://payments)"));
+        Assert.Equal("Akka.Cluster.Sharding.ShardRegion", NodeAkkaLogger.CategoryOf(typeof(Akka.Cluster.Sharding.ShardRegion)));
+    }
+
+    /// <summary>The first entry that matches, among those seen so far (<paramref name="seen"/>) or still to come.</summary>
+    private static Entry Next(BlockingCollection<Entry> captured, List<Entry> seen, Func<Entry, bool> match)
+    {
+        if (seen.FirstOrDefault(match) is { } earlier)
+        {
+            return earlier;
+        }
+
+        while (captured.TryTake(out var entry, TimeSpan.FromSeconds(10)))
+        {
+            seen.Add(entry);
+            if (match(entry))
+            {
+                return entry;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("no such log entry within 10 s");
+    }
+
+    private sealed class Talker : ReceiveActor
+    {
+        public Talker()
+        {
+            var log = Context.GetLogger();
+            Receive<string>(s => log.Warning("heard {0}", s));
+        }
+    }
+
+    private sealed record Entry(LogLevel Level, string Category, string Message, IReadOnlyDictionary<string, object?> Properties);
+
+    private sealed class StructuredProvider(BlockingCollection<Entry> captured) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Structured(captured, categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Structured(BlockingCollection<Entry> captured, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            captured.Add(new Entry(logLevel, category, formatter(state, exception),
+                state is IEnumerable<KeyValuePair<string, object?>> pairs ? pairs.ToDictionary(p => p.Key, p => p.Value) : new Dictionary<string, object?>()));
     }
 
     private sealed class CapturingProvider(BlockingCollection<(LogLevel, string)> captured) : ILoggerProvider
