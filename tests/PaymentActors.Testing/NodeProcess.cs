@@ -167,6 +167,38 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task<JsonElement> MetricsAsync() =>
         JsonDocument.Parse(await HttpClient.GetStringAsync(new Uri(BaseUri, "cluster/shards"))).RootElement;
 
+    /// <summary>Reads GET /dashboard/events until a snapshot satisfies <paramref name="until"/>, and returns that snapshot.</summary>
+    public async Task<JsonElement> DashboardSnapshotAsync(Func<JsonElement, bool> until, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        var last = "(none)";
+        try
+        {
+            using var response = await HttpClient.GetAsync(new Uri(BaseUri, "dashboard/events"), HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            response.EnsureSuccessStatusCode();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token));
+            while (await reader.ReadLineAsync(deadline.Token) is { } line)
+            {
+                if (!line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                last = line["data:".Length..].Trim();
+                var snapshot = JsonSerializer.Deserialize<JsonElement>(last);
+                if (until(snapshot))
+                {
+                    return snapshot;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+        }
+
+        throw new TimeoutException($"node {Name}: no dashboard snapshot as expected within {timeout}; last: {last}");
+    }
+
     /// <summary>Waits until this node sees <paramref name="upCount"/> members Up and none unreachable.</summary>
     public async Task WaitForUpMembersAsync(int upCount, TimeSpan timeout)
     {

@@ -19,6 +19,7 @@ using PaymentActors.Cluster.Accounts;
 using PaymentActors.Cluster.Analytics;
 using PaymentActors.Cluster.Clients;
 using PaymentActors.Cluster.Ledger;
+using PaymentActors.Cluster.Observability;
 using PaymentActors.Cluster.Risk;
 using PaymentActors.Cluster.Security;
 using PaymentActors.Domain.Accounts;
@@ -132,6 +133,7 @@ public static class PaymentsHosting
             {
                 nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
                 system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
+                system.ActorOf(LatencyReporterActor.Props(), LatencyReporterActor.Name);
             })
             // Clients outside the cluster (the CLI verbs, WithPaymentsClusterClient) reach the nodes through a receptionist
             // on every node and its one registered service, the client gateway. The receptionist speaks only over this

@@ -22,8 +22,9 @@ namespace PaymentActors.Node.Dashboard;
 /// <summary>
 /// The live dashboard: <c>GET /</c> serves the page, <c>GET /dashboard/{file}</c> its script and styles (embedded
 /// in this assembly), and <c>GET /dashboard/events</c> pushes one snapshot of the node a second as server-sent
-/// events: members with shards, throughput and decision latency percentiles, outcomes by type, ingest counters,
-/// and every few seconds the latest window results and alerts from the cluster singletons.
+/// events: members with shards, throughput and decision latency percentiles (this node's, and the cluster's from
+/// every Up node's latency reporter), outcomes by type, ingest counters, and every few seconds the latest window
+/// results and alerts from the cluster singletons.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -62,8 +63,14 @@ public static class DashboardEndpoints
         var previousAt = Stopwatch.GetTimestamp();
         var latencies = new Queue<long[]>();
         latencies.Enqueue(PaymentsMetrics.LatencySnapshot());
+        var clusterWindow = new ClusterLatencyWindow(TimeSpan.FromMinutes(1));
+        var started = Stopwatch.GetTimestamp();
         for (long tick = 0; !ct.IsCancellationRequested; tick++)
         {
+            var tickStart = Stopwatch.GetTimestamp();
+            // Asked first, answered while this node's own figures are read.
+            var gathering = ClusterLatencyGatherer.GatherAsync(ClusterLatencyGatherer.UpNodes(cluster),
+                member => LatencyReporterActor.On(system, member), ClusterLatencyGatherer.Timeout, ct);
             var totals = PaymentsMetrics.Totals();
             var now = Stopwatch.GetTimestamp();
             var seconds = Math.Max(1e-3, Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds);
@@ -78,6 +85,8 @@ public static class DashboardEndpoints
             var state = cluster.State;
             var shards = locality.Read().ShardsByNode;
             var slow = tick % 3 == 0; // the singletons are asked less often than the local figures are read
+            // Timed when asked: the answers come within moments, though a silent member makes the gathering last its timeout.
+            var clusterFigures = clusterWindow.Add(await gathering, Stopwatch.GetElapsedTime(started, tickStart));
             yield return new DashboardSnapshot(
                 DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 cluster.SelfAddress.ToString(),
@@ -86,15 +95,17 @@ public static class DashboardEndpoints
                     shards.GetValueOrDefault(m.Address.ToString()), state.Unreachable.Contains(m))).ToArray(),
                 Math.Round((totals.Decided - previous.Decided) / seconds, 1),
                 totals,
-                lastMinute.Sum() == 0 ? null : new LatencyView(PaymentsMetrics.QuantileMs(lastMinute, 0.5),
-                    PaymentsMetrics.QuantileMs(lastMinute, 0.95), PaymentsMetrics.QuantileMs(lastMinute, 0.99), lastMinute.Sum()),
+                LatencyView.Of(lastMinute),
+                ClusterView.Of(clusterFigures),
                 slow ? await WindowsAsync(registry, ct) : null,
                 slow ? await AlertsAsync(registry, ct) : null);
             previous = totals;
             previousAt = now;
             try
             {
-                await Task.Delay(Interval, ct);
+                // One snapshot a second even when a silent member made the gathering wait its timeout.
+                var wait = Interval - Stopwatch.GetElapsedTime(tickStart);
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
             }
             catch (OperationCanceledException)
             {
@@ -154,12 +165,31 @@ public static class DashboardEndpoints
 }
 
 public sealed record DashboardSnapshot(long AtMs, string Self, string? Leader, MemberView[] Members, double Throughput, NodeTotals Totals,
-    LatencyView? Latency, WindowsView? Windows, AlertView[]? Alerts);
+    LatencyView? Latency, ClusterView Cluster, WindowsView? Windows, AlertView[]? Alerts);
 
 public sealed record MemberView(string Address, string Status, string[] Roles, int Shards, bool Unreachable);
 
 /// <summary>Decision latency over the last minute, milliseconds (upper bounds of power-of-two buckets).</summary>
-public sealed record LatencyView(double P50, double P95, double P99, long Samples);
+public sealed record LatencyView(double P50, double P95, double P99, long Samples)
+{
+    /// <summary>The percentiles of <paramref name="buckets"/> (power-of-two µs); null when nothing was counted.</summary>
+    public static LatencyView? Of(long[] buckets)
+    {
+        var samples = buckets.Sum();
+        return samples == 0
+            ? null
+            : new LatencyView(PaymentsMetrics.QuantileMs(buckets, 0.5), PaymentsMetrics.QuantileMs(buckets, 0.95), PaymentsMetrics.QuantileMs(buckets, 0.99), samples);
+    }
+}
+
+/// <summary>
+/// The cluster over the nodes that answered (<paramref name="Answered"/> of <paramref name="Members"/> Up nodes):
+/// decisions per second, decided since each node started, and latency percentiles of their summed buckets.
+/// </summary>
+public sealed record ClusterView(int Answered, int Members, double Throughput, long Decided, LatencyView? Latency)
+{
+    public static ClusterView Of(ClusterLatencyFigures f) => new(f.Answered, f.Members, f.Throughput, f.Decided, LatencyView.Of(f.LastMinute));
+}
 
 public sealed record WindowsView(WindowPoint[] Hourly, WindowPoint[] Sliding);
 

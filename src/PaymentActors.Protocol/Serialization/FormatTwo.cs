@@ -6,8 +6,8 @@ namespace PaymentActors.Protocol.Serialization;
 /// <summary>
 /// Format 2: every bound type as a Protocol Buffers message (Proto/*.proto, compiled at build), under a short
 /// fixed manifest. Each protocol area declares its bindings in its own file (<see cref="AccountsFormat"/>,
-/// <see cref="AnalyticsFormat"/>, <see cref="ClientsFormat"/>, <see cref="IngestionFormat"/>, <see cref="RiskFormat"/>); a binding is a
-/// manifest, the mapping domain → proto and the mapping proto → domain.
+/// <see cref="AnalyticsFormat"/>, <see cref="ClientsFormat"/>, <see cref="IngestionFormat"/>, <see cref="ObservabilityFormat"/>,
+/// <see cref="RiskFormat"/>); a binding is a manifest, the mapping domain → proto and the mapping proto → domain.
 /// </summary>
 internal sealed class FormatTwo
 {
@@ -23,6 +23,7 @@ internal sealed class FormatTwo
         AnalyticsFormat.Bind(format);
         ClientsFormat.Bind(format);
         IngestionFormat.Bind(format);
+        ObservabilityFormat.Bind(format);
         RiskFormat.Bind(format);
         return format;
     }

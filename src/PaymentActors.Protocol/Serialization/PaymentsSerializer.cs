@@ -21,7 +21,7 @@ namespace PaymentActors.Protocol.Serialization;
 /// </para>
 /// <para>To add a message: define it in its area's .proto, then add one <c>Bind</c> line in that area's
 /// <c>*Format.cs</c> (<see cref="AccountsFormat"/>, <see cref="AnalyticsFormat"/>, <see cref="ClientsFormat"/>, <see cref="IngestionFormat"/>,
-/// <see cref="RiskFormat"/>) and a sample in the serializer tests.</para>
+/// <see cref="ObservabilityFormat"/>, <see cref="RiskFormat"/>) and a sample in the serializer tests.</para>
 /// </summary>
 public sealed class PaymentsSerializer : SerializerWithStringManifest
 {

@@ -8,6 +8,7 @@ using PaymentActors.Protocol.Accounts;
 using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Clients;
 using PaymentActors.Protocol.Ingestion;
+using PaymentActors.Protocol.Observability;
 using PaymentActors.Protocol.Risk;
 using PaymentActors.Protocol.Serialization;
 using PaymentActors.Protocol.Serialization.Legacy;
@@ -118,6 +119,9 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
             ["akka.ssl.tcp://payments@h:2"], new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 60, ["akka.ssl.tcp://payments@h:2"] = 40 },
             new Dictionary<string, int> { ["akka.ssl.tcp://payments@h:1"] = 7 }, "akka.ssl.tcp://payments@h:1");
         yield return new ClusterStatusReply("s", [], [], new Dictionary<string, int>(), new Dictionary<string, int>(), null);
+        yield return GetNodeLatency.Instance;
+        yield return new NodeLatencyReply("akka.ssl.tcp://payments@h:1", 1_234_567_890_123, [0, 0, 0, 5, 90_000, long.MaxValue, 0, 1]);
+        yield return new NodeLatencyReply("akka.tcp://payments@h:2", 0, []);
     }
 
     private static AccountState AccountWithHistory()
@@ -190,11 +194,12 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Types added after format 1 (the rules audit, signed rule changes, the cluster status for clients, the alerts read from the journal), and
-    /// samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
+    /// Types added after format 1 (the rules audit, signed rule changes, the cluster status for clients, the alerts read from the journal,
+    /// the nodes' latency counts), and samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
     /// sender): they have no format-1 payload to read.
     /// </summary>
     private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or RuleChangeAudited or PutRiskRule { Signature: not null } or DisableRiskRule { Signature: not null } or GetClusterStatus or ClusterStatusReply
+        or GetNodeLatency or NodeLatencyReply
         or AlertsProjected or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 }
         or AlertsSnapshot { LedgerOffset: not 0 } or SubmitTransactionBatch { CountedBySender: true };
 

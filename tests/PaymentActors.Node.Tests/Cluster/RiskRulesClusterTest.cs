@@ -7,8 +7,9 @@ using PaymentActors.Node.Tests.Harness;
 namespace PaymentActors.Node.Tests.Cluster;
 
 /// <summary>
-/// A rule changed at runtime reaches every node; alerts and decisions survive a node restart. Three nodes:
-/// with two, keep-majority cannot tell a crash from a partition and may down the survivor.
+/// A rule changed at runtime reaches every node; the dashboard's cluster view counts every node; alerts and decisions
+/// survive a node restart. Three nodes: with two, keep-majority cannot tell a crash from a partition and may down the
+/// survivor.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class RiskRulesClusterTest(PostgresServer postgres)
@@ -89,6 +90,16 @@ public sealed class RiskRulesClusterTest(PostgresServer postgres)
             count.CommandText = "SELECT count(*) FROM risk_alerts WHERE tx_type = 'PAYMENT' AND decision = 'Declined'";
             Assert.Equal(accounts.Count, Convert.ToInt32(await count.ExecuteScalarAsync())); // spelled as the API spells them
         }
+
+        // Any node's dashboard shows the cluster over all three Up nodes: its decided count is the sum of each node's own
+        // (no decision is taken between these reads).
+        var clusterView = (await cluster.Nodes[1].DashboardSnapshotAsync(s => s.GetProperty("cluster").GetProperty("answered").GetInt32() == 3,
+            TimeSpan.FromSeconds(30))).GetProperty("cluster");
+        Assert.Equal(3, clusterView.GetProperty("members").GetInt32());
+        var ownCounts = await Task.WhenAll(cluster.Nodes.Select(async n =>
+            (await n.DashboardSnapshotAsync(_ => true, TimeSpan.FromSeconds(30))).GetProperty("totals").GetProperty("decided").GetInt64()));
+        Assert.True(ownCounts.Sum() >= 2 * accounts.Count, string.Join(", ", ownCounts)); // a cash-in and at least one payment each
+        Assert.Equal(ownCounts.Sum(), clusterView.GetProperty("decided").GetInt64());
 
         // Restart the oldest node (it hosts the singletons): alerts and decisions are persisted.
         var oldest = cluster.Nodes[0];

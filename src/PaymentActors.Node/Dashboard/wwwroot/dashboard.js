@@ -8,6 +8,8 @@ const SERIES = ["#38bdf8", "#22c55e", "#f59e0b", "#ef4444", "#a855f7", "#e2e8f0"
 const TYPES = ["PAYMENT", "TRANSFER", "CASH_IN", "CASH_OUT", "DEBIT"];
 const throughput = [];
 const latency = [];
+const clusterThroughput = [];
+const clusterLatency = [];
 
 const $ = id => document.getElementById(id);
 const fmt = n => Number(n).toLocaleString("en-US");
@@ -22,7 +24,8 @@ function el(name, attrs, text) {
 
 function clear(svg) { while (svg.firstChild) svg.removeChild(svg.firstChild); }
 
-function lineChart(svg, seriesList, colors) {
+// dashed[i]: draw series i dashed (the cluster's, beside this node's solid lines).
+function lineChart(svg, seriesList, colors, dashed = []) {
   clear(svg);
   const [, , w, h] = svg.getAttribute("viewBox").split(" ").map(Number);
   const max = Math.max(1, ...seriesList.flat().filter(v => v !== null));
@@ -31,7 +34,10 @@ function lineChart(svg, seriesList, colors) {
   seriesList.forEach((series, i) => {
     const points = series.map((v, j) => v === null ? null : `${(j + HISTORY - series.length) / (HISTORY - 1) * w},${h - 2 - v / max * (h - 14)}`)
       .filter(p => p !== null).join(" ");
-    if (points) svg.appendChild(el("polyline", { points, fill: "none", stroke: colors[i], "stroke-width": 1.5, "vector-effect": "non-scaling-stroke" }));
+    if (!points) return;
+    const line = el("polyline", { points, fill: "none", stroke: colors[i], "stroke-width": 1.5, "vector-effect": "non-scaling-stroke" });
+    if (dashed[i]) line.setAttribute("stroke-dasharray", "4 3");
+    svg.appendChild(line);
   });
 }
 
@@ -121,17 +127,37 @@ function showAlerts(alerts) {
   }));
 }
 
+function push(history, value) {
+  history.push(value);
+  if (history.length > HISTORY) history.shift();
+}
+
+const quantiles = l => l ? [l.p50, l.p95, l.p99] : [null, null, null];
+
+function showLatency(prefix, l) {
+  for (const q of ["p50", "p95", "p99"]) $(prefix + q).textContent = l ? fmt(Math.round(l[q] * 10) / 10) : "–";
+}
+
 function show(s) {
   $("self").textContent = s.self + (s.leader === s.self ? " · leader" : "");
-  throughput.push(s.throughput);
-  latency.push(s.latency ? [s.latency.p50, s.latency.p95, s.latency.p99] : [null, null, null]);
-  if (throughput.length > HISTORY) throughput.shift();
-  if (latency.length > HISTORY) latency.shift();
+  const c = s.cluster;
+  push(throughput, s.throughput);
+  push(latency, quantiles(s.latency));
+  push(clusterThroughput, c.throughput);
+  push(clusterLatency, quantiles(c.latency));
   $("throughput").textContent = fmt(s.throughput);
   $("decided").textContent = fmt(s.totals.decided);
-  for (const q of ["p50", "p95", "p99"]) $(q).textContent = s.latency ? fmt(Math.round(s.latency[q] * 10) / 10) : "–";
-  lineChart($("throughput-chart"), [throughput], [SERIES[0]]);
-  lineChart($("latency-chart"), [0, 1, 2].map(i => latency.map(l => l[i])), ["#38bdf8", "#f59e0b", "#ef4444"]);
+  showLatency("", s.latency);
+  // The cluster's figures cover the Up nodes that answered within a second; the count says how many that was.
+  $("cluster-nodes").textContent = `${c.answered} of ${c.members} nodes`;
+  $("cluster-nodes").className = c.answered < c.members ? "partial" : "";
+  $("cluster-throughput").textContent = fmt(c.throughput);
+  $("cluster-decided").textContent = fmt(c.decided);
+  showLatency("cluster-", c.latency);
+  lineChart($("throughput-chart"), [throughput, clusterThroughput], [SERIES[0], SERIES[5]], [false, true]);
+  const colors = ["#38bdf8", "#f59e0b", "#ef4444"];
+  lineChart($("latency-chart"), [0, 1, 2].map(i => latency.map(l => l[i])).concat([0, 1, 2].map(i => clusterLatency.map(l => l[i]))),
+    colors.concat(colors), [false, false, false, true, true, true]);
   showMembers(s.members, s.self);
   const t = s.totals;
   for (const [id, v] of [["ingest-read", t.ingestRead], ["ingest-accepted", t.ingestAccepted], ["ingest-rejected", t.ingestRejected],
