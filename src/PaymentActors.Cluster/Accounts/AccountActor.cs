@@ -214,7 +214,7 @@ public sealed class AccountActor : PersistentActor
     private void HandleSubmit(TransactionRequest request)
     {
         var started = Stopwatch.GetTimestamp();
-        var decision = _decided.Decide(request, _risk.Current);
+        var decision = _decided.Decide(request, _risk.Current, _settings.EventTime);
         PaymentsMetrics.RecordDecision(decision.Outcome, request.Type);
         ApplyAndPersist(decision.Events);
         ReplyWhenDurable(Sender, decision.Outcome, started);
@@ -229,7 +229,7 @@ public sealed class AccountActor : PersistentActor
         SeparateDecided();
         for (var i = 0; i < outcomes.Length; i++)
         {
-            var decision = _decided.Decide(batch.Requests[i], risk);
+            var decision = _decided.Decide(batch.Requests[i], risk, _settings.EventTime);
             foreach (var e in decision.Events)
             {
                 _decided.Apply(e); // later requests of the batch see earlier ones

@@ -86,7 +86,9 @@ public static class PaymentsHosting
                     // One Props for every account (each takes its id from its name), made on first use: the region is
                     // registered only once this factory has returned.
                     Props? props = null;
-                    return _ => props ??= AccountActor.PropsForEntities(registry.Get<AccountRegion>(), settings.Accounts, risk,
+                    // The event-time bounds take the window stage's horizon, which exists once the stage has started.
+                    return _ => props ??= AccountActor.PropsForEntities(registry.Get<AccountRegion>(),
+                        settings.Accounts with { EventTime = new EventTimeBounds(settings.Windows.MaxFutureSkew, nodeWindows.Horizon) }, risk,
                         settings.Database == DatabaseKind.Memory && registry.TryGet<AlertCollector>(out var alerts) ? alerts : null, nodeWindows);
                 },
                 new AccountMessageExtractor(settings.ShardCount),

@@ -1,3 +1,4 @@
+using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Risk;
 using PaymentActors.Domain.Transactions;
 
@@ -134,7 +135,11 @@ public sealed class AccountState
     }
 
     /// <summary>Decides a transaction addressed to this account. Pure: the state is not changed.</summary>
-    public Decision Decide(TransactionRequest request, IRiskEvaluator? risk = null)
+    /// <param name="eventTime">
+    /// The node's event-time bounds (<see cref="EventTimeRules"/>): a new transaction outside them is rejected with field
+    /// <c>timestamp</c>, whatever entry point it came through; a duplicate still gets its original outcome. Null: no check.
+    /// </param>
+    public Decision Decide(TransactionRequest request, IRiskEvaluator? risk = null, EventTimeBounds? eventTime = null)
     {
         var rejection = TransactionValidation.Validate(request, out var currency);
         if (rejection is not null)
@@ -158,6 +163,11 @@ public sealed class AccountState
 
             return new Decision([], new TransactionOutcome(request.TransactionId, seen.Status, true, seen.Code, seen.Reason,
                 seen.BalanceAfterMinor, Currency?.Code, seen.Rules));
+        }
+
+        if (eventTime?.Check(request.EventTimeMs) is { } refused)
+        {
+            return Reject(request, new RejectReason(RejectCode.InvalidField, refused));
         }
 
         var events = new List<IAccountEvent>(2);

@@ -47,6 +47,23 @@ public sealed class ShardedLedgerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLife
     }
 
     [Fact]
+    public async Task A_client_inside_the_cluster_cannot_apply_a_record_dated_year_9999_the_account_itself_rejects_it()
+    {
+        // PaymentsClient given the region itself skips the client gateway and its event-time check: the account checks too.
+        var client = new PaymentsClient(await _node.Registry.GetAsync<AccountRegion>(), TimeSpan.FromSeconds(20));
+        var year9999 = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var outcome = await client.SubmitAsync(new TransactionRequest("y9999-inside", "Y-1", TransactionType.CashIn, 500, "EUR", null, year9999));
+
+        Assert.Equal(TransactionStatus.Rejected, outcome.Status);
+        Assert.StartsWith("timestamp: 9999-12-31T23:59:59", outcome.Reason, StringComparison.Ordinal);
+        var view = await client.GetAccountAsync("Y-1");
+        Assert.Equal(0, view.Version); // nothing applied, the account never opened
+        // Within the bounds, the same id is a new transaction (a rejection is not remembered as the id's outcome).
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.Equal(TransactionStatus.Approved, (await client.SubmitAsync(new TransactionRequest("y9999-inside", "Y-1", TransactionType.CashIn, 500, "EUR", null, now))).Status);
+    }
+
+    [Fact]
     public async Task An_account_whose_id_the_shard_escapes_in_its_actor_name_decides_under_its_own_id()
     {
         // Entities take their id from their actor name: the shard escapes it there (space, '/', '%', '@', non-ASCII).

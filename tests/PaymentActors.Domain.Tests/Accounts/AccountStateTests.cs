@@ -1,4 +1,6 @@
 using PaymentActors.Domain.Accounts;
+using PaymentActors.Domain.Ingestion;
+using PaymentActors.Domain.Windows;
 using PaymentActors.Domain.Risk;
 using PaymentActors.Domain.Transactions;
 
@@ -31,6 +33,49 @@ public sealed class AccountStateTests
         }
 
         return state;
+    }
+
+    [Fact]
+    public void A_new_transaction_outside_the_event_time_bounds_is_rejected_whatever_its_entry_point_and_applies_nothing()
+    {
+        const long now = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        var horizon = new EventTimeHorizon(TimeSpan.FromDays(35));
+        horizon.Observe(now);
+        var bounds = new EventTimeBounds(TimeSpan.FromMinutes(5), horizon, () => now);
+        var state = Opened(1_000);
+
+        var future = state.Decide(Tx("f1", TransactionType.CashIn, 100) with { EventTimeMs = 253_402_300_799_000 }, null, bounds);
+        Assert.Empty(future.Events);
+        Assert.Equal(TransactionStatus.Rejected, future.Outcome.Status);
+        Assert.Equal(RejectCode.InvalidField, future.Outcome.Code);
+        Assert.StartsWith("timestamp: 9999-12-31T23:59:59", future.Outcome.Reason);
+
+        var old = state.Decide(Tx("o1", TransactionType.CashIn, 100) with { EventTimeMs = now - (long)TimeSpan.FromDays(36).TotalMilliseconds }, null, bounds);
+        Assert.Equal(TransactionStatus.Rejected, old.Outcome.Status);
+        Assert.StartsWith("timestamp: ", old.Outcome.Reason);
+
+        var inBounds = state.Decide(Tx("n1", TransactionType.CashIn, 100) with { EventTimeMs = now + 60_000 }, null, bounds);
+        Assert.Equal(TransactionStatus.Approved, inBounds.Outcome.Status);
+        // Without bounds (an account outside a node, as in replays of its own journal) nothing is checked.
+        Assert.Equal(TransactionStatus.Approved, state.Decide(Tx("f2", TransactionType.CashIn, 100) with { EventTimeMs = 253_402_300_799_000 }).Outcome.Status);
+    }
+
+    [Fact]
+    public void A_duplicate_gets_its_original_outcome_even_once_its_event_time_is_out_of_bounds()
+    {
+        const long then = 1_767_225_600_000;
+        var state = Opened(1_000);
+        var request = Tx("d1", TransactionType.CashIn, 100) with { EventTimeMs = then };
+        Decided(state, request, null, out var first);
+        Assert.Equal(TransactionStatus.Approved, first.Outcome.Status);
+
+        // Later: the retention has moved past the original's event time; a client retrying with the same id still gets its answer.
+        var horizon = new EventTimeHorizon(TimeSpan.FromDays(1));
+        horizon.Observe(then + (long)TimeSpan.FromDays(10).TotalMilliseconds);
+        var retry = state.Decide(request, null, new EventTimeBounds(TimeSpan.FromMinutes(5), horizon, () => then + (long)TimeSpan.FromDays(10).TotalMilliseconds));
+        Assert.True(retry.Outcome.IsDuplicate);
+        Assert.Equal(TransactionStatus.Approved, retry.Outcome.Status);
+        Assert.Empty(retry.Events);
     }
 
     [Fact]
