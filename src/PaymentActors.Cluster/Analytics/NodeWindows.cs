@@ -98,6 +98,8 @@ public sealed class NodeWindows
             Horizon = new EventTimeHorizon(settings.Retention);
         }
 
+        system.ActorOf(HorizonSeeder.Props(collector, Horizon, settings.MaxFutureSkew, TimeSpan.FromSeconds(2)), "window-horizon-seeder");
+
         _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
             .MergeMaterialized(ChannelSource.FromReader(_decided.Reader), Keep.Left)
             .Via(Flow(settings, source, Horizon))

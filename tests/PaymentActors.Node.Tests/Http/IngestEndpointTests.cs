@@ -25,7 +25,14 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         {
             await stream.WriteAsync(Encoding.UTF8.GetBytes(firstLine));
             await stream.FlushAsync();
-            await release.Task; // the body stays open: the request keeps its slot
+            // The body stays open, so the request keeps its slot: a blank line (not a record) every second, since the node
+            // cuts a body that stalls for 10 s and a loaded machine may take that long to send the other requests.
+            while (!release.Task.IsCompleted)
+            {
+                await Task.WhenAny(release.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+                await stream.WriteAsync("\n"u8.ToArray());
+                await stream.FlushAsync();
+            }
         }
 
         protected override bool TryComputeLength(out long length)
@@ -64,9 +71,25 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         var release = new TaskCompletionSource();
         var slow = _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
             new SlowContent(release, """{"id":"s1","account":"H2","type":"CASH_IN","amount":"1","currency":"EUR"}""" + "\n"));
-        HttpResponseMessage? rejected = null;
-        for (var attempt = 0; attempt < 100 && rejected?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
+        // Only once the node has applied its first record does the slow request hold the slot: before that, an empty
+        // request sent now could take the slot first and leave the slow one the 429.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await _node.Http.GetStringAsync($"http://127.0.0.1:{_node.HttpPort}/accounts/H2")).Contains("\"balanceMinor\":100", StringComparison.Ordinal))
         {
+            Assert.True(DateTime.UtcNow < deadline, "the slow request's first record was not applied within 60 s");
+            Assert.False(slow.IsCompleted, "the slow request ended before its first record was applied");
+            await Task.Delay(50);
+        }
+
+        HttpResponseMessage? rejected = null;
+        while (rejected?.StatusCode != HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline)
+        {
+            if (slow.IsCompleted)
+            {
+                var ended = await slow;
+                Assert.Fail($"the slow request ended before the node refused another: {(int)ended.StatusCode} {await ended.Content.ReadAsStringAsync()}");
+            }
+
             rejected = await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions", new StringContent("", Encoding.UTF8, "application/x-ndjson"));
             await Task.Delay(50);
         }
