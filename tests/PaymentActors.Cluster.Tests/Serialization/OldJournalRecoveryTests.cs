@@ -59,6 +59,9 @@ public sealed class OldJournalRecoveryTests : IDisposable
         Assert.Equal(["A1", "A4", "E1", "E2", "E3", "E4", "E5", "E6", "I1", "S1", "WE1", "WE3", "WS1"], manifests);
     }
 
+    /// <summary>The fixture's collector holds a watermark of 2026-01-27T18:00Z: new transactions are dated after it.</summary>
+    private static readonly long NewEventTime = DateTimeOffset.Parse("2026-01-28T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+
     [Fact]
     public async Task A_format_1_journal_recovers_with_every_balance_memory_and_collector_as_it_was()
     {
@@ -105,10 +108,11 @@ public sealed class OldJournalRecoveryTests : IDisposable
             var offset = await node.System.ActorOf(IngestionOffsetActor.Props("fixture")).Ask<long>(IngestionOffsetActor.GetOffset.Instance, AskTimeout);
             Assert.Equal(expected.IngestionOffset, offset);
 
-            // New history goes on in format 2, after the format-1 events.
-            var deposit = await client.SubmitAsync(new TransactionRequest("c-in", "FA1", TransactionType.CashIn, 777, "USD", null, 20_000));
+            // New history goes on in format 2, after the format-1 events, dated within the windows' retention of the newest
+            // event time the recovered collector holds (an older one is refused: field timestamp).
+            var deposit = await client.SubmitAsync(new TransactionRequest("c-in", "FA1", TransactionType.CashIn, 777, "USD", null, NewEventTime));
             Assert.True(deposit.IsApplied);
-            await client.SubmitAsync(new TransactionRequest("c-tr", "FA1", TransactionType.Transfer, 111, "USD", "FA2", 21_000));
+            await client.SubmitAsync(new TransactionRequest("c-tr", "FA1", TransactionType.Transfer, 111, "USD", "FA2", NewEventTime + 1_000));
             await AwaitSettledAsync(client, "FA1");
         }
 
@@ -121,7 +125,7 @@ public sealed class OldJournalRecoveryTests : IDisposable
             Assert.Equal(fa1Before.BalanceMinor + 777 - 111, (await client.GetAccountAsync("FA1")).BalanceMinor);
             Assert.Equal(fa2Before.BalanceMinor + 111, (await client.GetAccountAsync("FA2")).BalanceMinor);
             Assert.True((await client.SubmitAsync(new TransactionRequest("a-in-1", "FA1", TransactionType.CashIn, 10_001, "USD", null, 1_000))).IsDuplicate);
-            Assert.True((await client.SubmitAsync(new TransactionRequest("c-in", "FA1", TransactionType.CashIn, 777, "USD", null, 20_000))).IsDuplicate);
+            Assert.True((await client.SubmitAsync(new TransactionRequest("c-in", "FA1", TransactionType.CashIn, 777, "USD", null, NewEventTime))).IsDuplicate);
         }
     }
 
