@@ -284,7 +284,8 @@ public sealed class HostileClientTests : IAsyncLifetime
         while ((await _node.Http.PostAsync($"http://127.0.0.1:{_node.HttpPort}/transactions",
                    new StringContent(Record($"probe-{probe++}", "PROBE"), Encoding.UTF8, "application/x-ndjson"))).StatusCode != HttpStatusCode.TooManyRequests)
         {
-            Assert.True(waitForHogs.Elapsed < TimeSpan.FromSeconds(30), "the four non-reading clients never held the slots; the test proves nothing");
+            Assert.True(waitForHogs.Elapsed < TimeSpan.FromSeconds(30), "the four non-reading clients never held the slots; the test proves nothing. Node: "
+                + _node.Output[Math.Max(0, _node.Output.Length - 4000)..]);
             await Task.Delay(100);
         }
 
