@@ -22,7 +22,8 @@ public sealed class ClientGateway;
 /// <para>
 /// Transactions get the event-time check of the file and HTTP entry points (<see cref="EventTimeRules"/>): one dated
 /// more than the max future skew ahead of this node's clock, or older than the windows' retention, is answered
-/// Rejected ("timestamp: …") here and never reaches its account.
+/// Rejected ("timestamp: …") here and never reaches its account. The account checks again (for paths that skip the
+/// gateway); checking here too keeps a client's absurd dates from starting and recovering an account actor per id.
 /// </para>
 /// </summary>
 public sealed class ClientGatewayActor : ReceiveActor

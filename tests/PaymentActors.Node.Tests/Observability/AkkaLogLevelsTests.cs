@@ -118,10 +118,9 @@ public sealed class AkkaLogLevelsTests
     [Fact]
     public async Task Through_the_node_logger_a_clients_disconnect_is_written_at_debug_and_a_nodes_as_logged()
     {
-        var captured = new BlockingCollection<(LogLevel Level, string Message)>();
-        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new CapturingProvider(captured)));
-        var config = ConfigurationFactory.ParseString($"akka.loglevel = DEBUG\nakka.loggers = [\"{typeof(NodeAkkaLogger).AssemblyQualifiedName}\"]");
-        var system = ActorSystem.Create("bridge", BootstrapSetup.Create().WithConfig(config).And(new LoggerFactorySetup(factory)));
+        var captured = new BlockingCollection<Entry>();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StructuredProvider(captured)));
+        var system = Bridge(factory);
         try
         {
             // As Akka.Remote calls them: the warning carries the exception among its arguments, the error as its cause.
@@ -132,7 +131,7 @@ public sealed class AkkaLogLevelsTests
                 Logging.GetLogger(system.EventStream, Writer(remote)).Error(EndpointDisassociated(), "Disassociated");
             }
 
-            var written = new List<(LogLevel Level, string Message)>();
+            var written = new List<Entry>();
             while (written.Count < 4 && captured.TryTake(out var entry, TimeSpan.FromSeconds(10)))
             {
                 if (entry.Message.Contains("/system/endpointManager/reliableEndpointWriter-", StringComparison.Ordinal))
@@ -155,21 +154,21 @@ public sealed class AkkaLogLevelsTests
     [Fact]
     public async Task A_malformed_warning_from_a_clients_endpoint_is_still_written_at_its_level()
     {
-        var captured = new BlockingCollection<(LogLevel Level, string Message)>();
-        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new CapturingProvider(captured)));
-        var config = ConfigurationFactory.ParseString($"akka.loglevel = DEBUG\nakka.loggers = [\"{typeof(NodeAkkaLogger).AssemblyQualifiedName}\"]");
-        var system = ActorSystem.Create("bridge", BootstrapSetup.Create().WithConfig(config).And(new LoggerFactorySetup(factory)));
+        var captured = new BlockingCollection<Entry>();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StructuredProvider(captured)));
+        var system = Bridge(factory);
         try
         {
             // Two placeholders, one argument: whatever the formatter makes of it, the event is not lost or lowered.
             Logging.GetLogger(system.EventStream, Supervisor(ClientAddress)).Warning("Association with remote system {0} has failed; {1}", ClientAddress);
 
-            (LogLevel Level, string Message) entry = default;
-            while (entry.Level != LogLevel.Warning && captured.TryTake(out entry, TimeSpan.FromSeconds(10)))
+            Entry? entry = null;
+            while (entry?.Level != LogLevel.Warning && captured.TryTake(out var next, TimeSpan.FromSeconds(10)))
             {
+                entry = next;
             }
 
-            Assert.Equal(LogLevel.Warning, entry.Level);
+            Assert.Equal(LogLevel.Warning, entry?.Level);
         }
         finally
         {
@@ -182,8 +181,7 @@ public sealed class AkkaLogLevelsTests
     {
         var captured = new BlockingCollection<Entry>();
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StructuredProvider(captured)));
-        var config = ConfigurationFactory.ParseString($"akka.loglevel = DEBUG\nakka.loggers = [\"{typeof(NodeAkkaLogger).AssemblyQualifiedName}\"]");
-        var system = ActorSystem.Create("bridge", BootstrapSetup.Create().WithConfig(config).And(new LoggerFactorySetup(factory)));
+        var system = Bridge(factory);
         try
         {
             var actor = system.ActorOf(Props.Create(() => new Talker()), "talker");
@@ -219,6 +217,11 @@ public sealed class AkkaLogLevelsTests
         Assert.Equal("Akka.Remote", NodeAkkaLogger.CategoryOf(null, "remoting (akka://payments)"));
         Assert.Equal("Akka.Cluster.Sharding.ShardRegion", NodeAkkaLogger.CategoryOf(typeof(Akka.Cluster.Sharding.ShardRegion)));
     }
+
+    /// <summary>An actor system whose only logger is the node's, writing to <paramref name="factory"/>.</summary>
+    private static ActorSystem Bridge(ILoggerFactory factory) => ActorSystem.Create("bridge", BootstrapSetup.Create()
+        .WithConfig(ConfigurationFactory.ParseString($"akka.loglevel = DEBUG\nakka.loggers = [\"{typeof(NodeAkkaLogger).AssemblyQualifiedName}\"]"))
+        .And(new LoggerFactorySetup(factory)));
 
     /// <summary>The first entry that matches, among those seen so far (<paramref name="seen"/>) or still to come.</summary>
     private static Entry Next(BlockingCollection<Entry> captured, List<Entry> seen, Func<Entry, bool> match)
@@ -269,24 +272,5 @@ public sealed class AkkaLogLevelsTests
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             captured.Add(new Entry(logLevel, category, formatter(state, exception),
                 state is IEnumerable<KeyValuePair<string, object?>> pairs ? pairs.ToDictionary(p => p.Key, p => p.Value) : new Dictionary<string, object?>()));
-    }
-
-    private sealed class CapturingProvider(BlockingCollection<(LogLevel, string)> captured) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Capturing(captured);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class Capturing(BlockingCollection<(LogLevel, string)> captured) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            captured.Add((logLevel, formatter(state, exception)));
     }
 }
