@@ -210,6 +210,9 @@ public static class IngestEndpoint
         var deadline = limits.EffectiveDeliveryDeadline;
         var delivery = DeliverySettings.Default with { AskTimeout = deadline / 3, MaxAttempts = 3 };
         long position = 0;
+        // A client that stops reading ends the stream by completing it, not failing it: a failed stream makes Akka log
+        // two errors (the stage's and the window stage's hub) for what is an expected, handled condition.
+        string? notReading = null;
         try
         {
             await Source.From(reader.ReadAsync)
@@ -227,31 +230,45 @@ public static class IngestEndpoint
                 .SelectAsync(1, async o =>
                 {
                     locality.RecordDelivery(o.Transaction.Request, o.Outcome);
-                    await WriteRejections();
-                    unanswered.TryRemove(o.Transaction.Line, out _);
-                    await Write(new
+                    try
                     {
-                        line = o.Transaction.Line,
-                        transactionId = o.Outcome.TransactionId,
-                        status = o.Outcome.Status.ToString(),
-                        duplicate = o.Outcome.IsDuplicate,
-                        reason = o.Outcome.Reason,
-                        balanceAfterMinor = o.Outcome.BalanceAfterMinor,
-                    });
+                        await WriteRejections();
+                        unanswered.TryRemove(o.Transaction.Line, out _);
+                        await Write(new
+                        {
+                            line = o.Transaction.Line,
+                            transactionId = o.Outcome.TransactionId,
+                            status = o.Outcome.Status.ToString(),
+                            duplicate = o.Outcome.IsDuplicate,
+                            reason = o.Outcome.Reason,
+                            balanceAfterMinor = o.Outcome.BalanceAfterMinor,
+                        });
+                    }
+                    catch (ClientNotReadingException e)
+                    {
+                        notReading = e.Message;
+                    }
+                    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                    {
+                        notReading = "the connection was closed"; // by the client, or by the server for reading too slowly
+                    }
+
                     return o;
                 })
+                .TakeWhile(_ => notReading is null)
                 .RunWith(Sink.Ignore<IngestOutcome>(), system.Materializer());
-        }
-        catch (ClientNotReadingException e)
-        {
-            // The client stopped reading: cut it, free the slot. Undelivered records die with the stream (never applied).
-            system.Log.Warning("Ingest request from {0} cut: {1}", source, e.Message);
-            context.Abort();
-            return;
         }
         catch (TimeoutException e) when (!context.RequestAborted.IsCancellationRequested)
         {
             await AnswerUnknown(context, unanswered, rejected, duplicates, e.Message, Write, WriteRejections);
+            return;
+        }
+
+        if (notReading is not null)
+        {
+            // The client stopped reading (or is gone): cut it, free the slot. Undelivered records die with the stream (never applied).
+            system.Log.Warning("Ingest request from {0} cut: {1}", source, notReading);
+            context.Abort();
             return;
         }
 
