@@ -29,6 +29,12 @@ public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan
     /// went silent: a hung node, a lost link, a stage that stopped.
     /// </summary>
     public TimeSpan SourceIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many window projections read the journal (each the decisions of the accounts hashing to it), spread over the
+    /// nodes. Each reads every row, so more partitions spread the aggregation but multiply the reading.
+    /// </summary>
+    public int Partitions { get; init; } = 2;
 }
 
 /// <summary>
@@ -80,6 +86,12 @@ public sealed class NodeWindows
     /// <summary>A durable decision of an account on this node that no pipeline counts (called on the account's thread: never blocks).</summary>
     public void Decided(DecidedTransaction transaction)
     {
+        if (FromLedger)
+        {
+            Horizon.Observe(transaction.EventTimeMs); // the projections count it from the journal
+            return;
+        }
+
         if (!_decided.Writer.TryWrite(WindowInput.Of(transaction)))
         {
             Interlocked.Increment(ref _dropped);
@@ -87,18 +99,56 @@ public sealed class NodeWindows
         }
     }
 
-    public void Start(ActorSystem system, IActorRef collector, WindowSettings settings)
+    /// <summary>
+    /// Windows come from the durable ledger (<see cref="WindowProjectionActor"/>): this stage only keeps the node's
+    /// event-time horizon and writes the end of a bounded input to the journal.
+    /// </summary>
+    public bool FromLedger { get; private set; }
+
+    /// <summary>
+    /// Starts the stage. <paramref name="fromLedger"/> (a journal with a query side): the windows are computed by the
+    /// journal projections (<see cref="WindowProjectionActor"/>, started by the host) and the inputs here only move the
+    /// horizon; otherwise (the in-memory journal) this stage aggregates what pipelines and accounts hand it and forwards
+    /// its partials.
+    /// </summary>
+    public void Start(ActorSystem system, IActorRef collector, WindowSettings settings, bool fromLedger = false)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         SourceId = $"{cluster.SelfAddress}#{cluster.SelfUniqueAddress.Uid}";
         var source = SourceId;
-        var forwarder = system.ActorOf(PartialsForwarder.Props(collector, TimeSpan.FromSeconds(2)), "window-partials-forwarder");
         if (settings.Retention != Horizon.Retention)
         {
             Horizon = new EventTimeHorizon(settings.Retention);
         }
 
         system.ActorOf(HorizonSeeder.Props(collector, Horizon, settings.MaxFutureSkew, TimeSpan.FromSeconds(2)), "window-horizon-seeder");
+        if (fromLedger)
+        {
+            FromLedger = true;
+            var marker = system.ActorOf(BoundedInputMarker.Props($"bounded-inputs-{cluster.SelfUniqueAddress.Uid}"), BoundedInputMarker.Name);
+            var horizon = Horizon;
+            // Scan keeps its state per materialisation: the newest event time of each pipeline that attaches.
+            _input = Akka.Streams.Dsl.Flow.Create<WindowInput>()
+                .Scan((Newest: long.MinValue, Ended: false), (seen, input) =>
+                {
+                    if (input.Transaction is { } t)
+                    {
+                        horizon.Observe(t.EventTimeMs);
+                    }
+
+                    return (Math.Max(seen.Newest, input.Transaction?.EventTimeMs ?? long.MinValue), input.EndOfInput);
+                })
+                .To(Sink.ForEach<(long Newest, bool Ended)>(seen =>
+                {
+                    if (seen.Ended)
+                    {
+                        marker.Tell(new BoundedInputEnded(seen.Newest));
+                    }
+                }));
+            return;
+        }
+
+        var forwarder = system.ActorOf(PartialsForwarder.Props(collector, TimeSpan.FromSeconds(2)), "window-partials-forwarder");
 
         _input = MergeHub.Source<WindowInput>(perProducerBufferSize: 256)
             .MergeMaterialized(ChannelSource.FromReader(_decided.Reader), Keep.Left)

@@ -105,10 +105,9 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
 
             // Batches of a source are applied in order and exactly once: a resend of what is durable, or a batch
             // that skips one still in flight, only gets told where the collector stands (the node resends from there).
-            var last = _state.LastSequence(m.Source);
-            if (m.Sequence > 0 && m.Sequence != last + 1)
+            if (m.Sequence > 0 && !_state.IsNext(m.Source, m.Sequence))
             {
-                Sender.Tell(new WindowPartialsAck(m.Source, last));
+                Sender.Tell(new WindowPartialsAck(m.Source, _state.LastSequence(m.Source)));
                 return;
             }
 

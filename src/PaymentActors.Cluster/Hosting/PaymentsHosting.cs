@@ -128,12 +128,13 @@ public static class PaymentsHosting
                 (system, _, _) => Supervised(AlertCollectorActor.Props(AlertSinks(settings),
                     ledger: settings.Database == DatabaseKind.Memory ? null : LedgerJournal.Sql(system)), "alert-collector"),
                 new ClusterSingletonOptions { Role = NodeRole })
+            .WithWindowProjections(settings)
             .WithSingleton<RiskRulesAdmin>("risk-rules", (_, _, _) => Supervised(RiskRulesAdminActor.Props(risk, new RulesAuditLog(SqlConnectionFactory(settings),
                 settings.Database == DatabaseKind.Postgres, settings.AlertsFile is { Length: > 0 } alerts ? Path.Combine(Path.GetDirectoryName(alerts) ?? ".", "rules-audit.jsonl") : null), settings.Tls), "risk-rules"),
                 new ClusterSingletonOptions { Role = NodeRole })
             .WithActors((system, registry, resolver) =>
             {
-                nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows);
+                nodeWindows.Start(system, registry.Get<WindowCollector>(), settings.Windows, fromLedger: settings.Database != DatabaseKind.Memory);
                 system.ActorOf(RiskRulesSubscriber.Props(risk), "risk-rules-subscriber");
                 system.ActorOf(LatencyReporterActor.Props(), LatencyReporterActor.Name);
             })
@@ -169,6 +170,25 @@ public static class PaymentsHosting
 
         return builder;
     }
+
+    /// <summary>
+    /// Window analytics from the durable ledger (not on the in-memory journal, which has no query side): the journal
+    /// projections, one per partition, kept alive and spread over the nodes by Akka's sharded daemon process, each under
+    /// a backoff supervisor (a database outage stops it; it starts again from its checkpoint).
+    /// </summary>
+    private static AkkaConfigurationBuilder WithWindowProjections(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings) =>
+        settings.Database == DatabaseKind.Memory
+            ? builder
+            : builder.WithShardedDaemonProcess<WindowProjections>(
+                "window-projection",
+                settings.Windows.Partitions,
+                (system, registry, _) =>
+                {
+                    var ledger = LedgerJournal.Sql(system);
+                    return partition => Supervised(WindowProjectionActor.Props(partition, settings.Windows.Partitions, registry.Get<WindowCollector>(),
+                        ledger, settings.Windows), "window-projection");
+                },
+                new ClusterDaemonOptions { Role = NodeRole, HandoffStopMessage = PoisonPill.Instance });
 
     /// <summary>
     /// A persistent actor stops when its journal fails (a write, or its recovery), and a cluster singleton manager

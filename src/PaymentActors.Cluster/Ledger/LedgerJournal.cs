@@ -6,15 +6,17 @@ using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Accounts;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Protocol.Analytics;
 using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Cluster.Ledger;
 
 /// <summary>
-/// A row of the journal read back with its offset (the journal's global ordering): an account event, or (Event null)
-/// anything else the journal holds, kept so that a reader's offset moves past it.
+/// A row of the journal read back with its offset (the journal's global ordering): an account event, the end of a
+/// bounded input (<see cref="InputEndedAt"/>: its newest event time), or (both null) anything else the journal holds,
+/// kept so that a reader's offset moves past it.
 /// </summary>
-public readonly record struct LedgerEvent(long Offset, string AccountId, IAccountEvent? Event);
+public readonly record struct LedgerEvent(long Offset, string AccountId, IAccountEvent? Event, long? InputEndedAt = null);
 
 /// <summary>
 /// The durable ledger as a stream: every account event after an offset, in the journal's global order, then live
@@ -39,9 +41,13 @@ public static class LedgerJournal
     private static LedgerEvent ToLedgerEvent(EventEnvelope envelope)
     {
         var offset = envelope.Offset is Sequence s ? s.Value : 0;
-        return envelope.Event is IAccountEvent e && envelope.PersistenceId.StartsWith(AccountPrefix, StringComparison.Ordinal)
-            ? new LedgerEvent(offset, envelope.PersistenceId[AccountPrefix.Length..], e)
-            : new LedgerEvent(offset, "", null);
+        return envelope.Event switch
+        {
+            IAccountEvent e when envelope.PersistenceId.StartsWith(AccountPrefix, StringComparison.Ordinal) =>
+                new LedgerEvent(offset, envelope.PersistenceId[AccountPrefix.Length..], e),
+            BoundedInputEnded ended => new LedgerEvent(offset, "", null, ended.MaxEventTimeMs),
+            _ => new LedgerEvent(offset, "", null),
+        };
     }
 
     /// <summary>The alert a durable decision raises: a flagged approval or a risk decline; null for every other event.</summary>

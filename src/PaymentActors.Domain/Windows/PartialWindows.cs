@@ -17,6 +17,14 @@ public sealed record NamedWindow(string Name, WindowSpec Spec, long AllowedLaten
 public sealed record PartialWindowResult(string Window, string Key, long Start, long End, AmountStatsState Stats);
 
 /// <summary>
+/// Everything a <see cref="PartialWindowAggregator"/> holds, as data: its watermark, the newest event time it has seen,
+/// its counters and every live window (named window, key, bounds, aggregate so far). A projection checkpoints it with
+/// the journal offset it reached, and <see cref="PartialWindowAggregator.FromState"/> rebuilds an aggregator that
+/// produces exactly what the captured one would have.
+/// </summary>
+public sealed record PartialWindowsState(long Watermark, long MaxEventTime, long LateDropped, long Processed, IReadOnlyList<PartialWindowResult> Windows);
+
+/// <summary>
 /// Node-side windowing: one accumulating <see cref="WindowOperator{TKey,TValue,TAgg}"/> per named window,
 /// the watermark W = max event time seen − max out-of-orderness (or further, when the input goes idle).
 /// Each firing is the node's full aggregate of that window, so the collector replaces, never adds.
@@ -119,6 +127,50 @@ public sealed class PartialWindowAggregator
         }
 
         _gathered.Clear();
+    }
+
+    /// <summary>Captures the aggregator; only between batches (after a watermark move has handed over what hot keys gathered).</summary>
+    public PartialWindowsState ToState()
+    {
+        if (_gathered.Count > 0)
+        {
+            throw new InvalidOperationException("amounts are still gathered: capture the state after advancing the watermark");
+        }
+
+        var windows = new List<PartialWindowResult>();
+        foreach (var (window, op) in _operators)
+        {
+            foreach (var w in op.Snapshot().Windows)
+            {
+                windows.Add(new PartialWindowResult(window.Name, w.Key.Name, w.Start, w.End, w.Aggregate.ToState()));
+            }
+        }
+
+        return new PartialWindowsState(Watermark, _maxEventTime, LateDropped, Processed, windows);
+    }
+
+    /// <summary>An aggregator over <paramref name="windows"/> in the captured <paramref name="state"/>; a window no longer configured is left out.</summary>
+    public static PartialWindowAggregator FromState(IReadOnlyList<NamedWindow> windows, long maxOutOfOrdernessMs, PartialWindowsState state)
+    {
+        var aggregator = new PartialWindowAggregator(windows, maxOutOfOrdernessMs);
+        var byWindow = state.Windows.ToLookup(w => w.Window, StringComparer.Ordinal);
+        for (var i = 0; i < aggregator._operators.Length; i++)
+        {
+            var (window, op) = aggregator._operators[i];
+            var live = byWindow[window.Name]
+                .Where(w => w.End - 1 + window.AllowedLatenessMs > state.Watermark) // expired under a changed lateness: gone
+                .OrderBy(w => w.End).ThenBy(w => w.Start).ThenBy(w => w.Key, StringComparer.Ordinal)
+                .Select(w => new WindowStateSnapshot<WindowKey, AmountStats>(new WindowKey(w.Key), w.Start, w.End, AmountStats.FromState(w.Stats)))
+                .ToList();
+            var snapshot = new WindowOperatorSnapshot<WindowKey, AmountStats>(op.Options, state.Watermark, 0, 0, live);
+            aggregator._operators[i] = (window, WindowOperator<WindowKey, WindowValue, AmountStats>.Restore(snapshot, aggregator._stats));
+        }
+
+        aggregator.Watermark = state.Watermark;
+        aggregator._maxEventTime = state.MaxEventTime;
+        aggregator._lateDroppedInBatches = state.LateDropped;
+        aggregator.Processed = state.Processed;
+        return aggregator;
     }
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);

@@ -86,6 +86,16 @@ public sealed class WindowCollectorState
     /// <summary>The last batch sequence applied from a source (0: none); older or repeated batches are not applied again.</summary>
     public long LastSequence(string source) => _sequences.GetValueOrDefault(source);
 
+    /// <summary>
+    /// Whether a batch is the next to apply: it follows the last one applied, or it opens a new epoch of its source (a
+    /// window projection started again numbers its batches from <c>(epoch &lt;&lt; 32) + 1</c>, above all it sent before).
+    /// </summary>
+    public bool IsNext(string source, long sequence)
+    {
+        var last = LastSequence(source);
+        return sequence == last + 1 || (sequence >> 32 > last >> 32 && (sequence & 0xFFFF_FFFFL) == 1);
+    }
+
     public void OnSequence(string source, long sequence)
     {
         if (sequence > LastSequence(source))
@@ -124,6 +134,13 @@ public sealed class WindowCollectorState
         if (!_windows.TryGetValue(id, out var entry))
         {
             _windows[id] = entry = new Entry(p.Window, p.Key, p.Start, p.End);
+        }
+
+        // A source sends accumulating partials: the same figures again (a projection re-deriving what it sent before a
+        // restart) change nothing and must not make a new revision.
+        if (entry.Parts.TryGetValue(source, out var known) && SameFigures(known, p.Stats))
+        {
+            return;
         }
 
         entry.Parts[source] = p.Stats;

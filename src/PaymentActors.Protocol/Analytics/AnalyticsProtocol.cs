@@ -44,3 +44,24 @@ public sealed record PartialsRecorded(string Source, IReadOnlyList<PartialWindow
 public sealed record SourceRetired(string Source) : ICollectorEvent;
 
 public sealed record ResultsEmitted(IReadOnlyList<WindowResult> Results) : ICollectorEvent;
+
+/// <summary>
+/// Persisted by a window projection (a reader of the journal that aggregates the decisions of one partition of the
+/// accounts into partial windows) or read by it from the journal.
+/// </summary>
+public interface IWindowProjectionEvent;
+
+/// <summary>A projection started (again): its partials are numbered from <c>Epoch &lt;&lt; 32</c>, above anything it sent before.</summary>
+public sealed record WindowProjectionStarted(long Epoch) : IWindowProjectionEvent;
+
+/// <summary>A projection is about to save its state as of <paramref name="Offset"/> (gives the snapshot its own sequence number).</summary>
+public sealed record WindowProjectionCheckpoint(long Offset) : IWindowProjectionEvent;
+
+/// <summary>
+/// The end of a bounded input (a file replay), written to the journal after the input's last decision was durable:
+/// a projection that reads it has read every decision of that input, and fires the windows that hold its newest one.
+/// </summary>
+public sealed record BoundedInputEnded(long MaxEventTimeMs) : IWindowProjectionEvent;
+
+/// <summary>A projection's state: its windows as of the journal offset it had read, every partial they fired acknowledged.</summary>
+public sealed record WindowProjectionSnapshot(long Offset, long Epoch, PartialWindowsState Windows);

@@ -48,6 +48,29 @@ internal static class AnalyticsFormat
             e => new() { Results = { e.Results.Select(ResultToProto) } },
             p => new(p.Results.Select(ResultFromProto).ToArray()));
         f.Bind<CollectorSnapshot, P.CollectorSnapshot>("WS1v2", P.CollectorSnapshot.Parser, SnapshotToProto, SnapshotFromProto);
+
+        // Window projections (persisted)
+        f.Bind<WindowProjectionStarted, P.WindowProjectionStarted>("WP1v2", P.WindowProjectionStarted.Parser,
+            e => new() { Epoch = e.Epoch },
+            p => new(p.Epoch));
+        f.Bind<WindowProjectionCheckpoint, P.WindowProjectionCheckpoint>("WP2v2", P.WindowProjectionCheckpoint.Parser,
+            e => new() { Offset = e.Offset },
+            p => new(p.Offset));
+        f.Bind<BoundedInputEnded, P.BoundedInputEnded>("WP3v2", P.BoundedInputEnded.Parser,
+            e => new() { MaxEventTimeMs = e.MaxEventTimeMs },
+            p => new(p.MaxEventTimeMs));
+        f.Bind<WindowProjectionSnapshot, P.WindowProjectionSnapshot>("WP4v2", P.WindowProjectionSnapshot.Parser,
+            s => new()
+            {
+                Offset = s.Offset, Epoch = s.Epoch,
+                Windows = new()
+                {
+                    Watermark = s.Windows.Watermark, MaxEventTime = s.Windows.MaxEventTime, LateDropped = s.Windows.LateDropped,
+                    Processed = s.Windows.Processed, Windows = { s.Windows.Windows.Select(PartialToProto) },
+                },
+            },
+            p => new(p.Offset, p.Epoch, new PartialWindowsState(p.Windows.Watermark, p.Windows.MaxEventTime, p.Windows.LateDropped,
+                p.Windows.Processed, p.Windows.Windows.Select(PartialFromProto).ToArray())));
     }
 
     private static P.PartialWindowResult PartialToProto(PartialWindowResult r) =>

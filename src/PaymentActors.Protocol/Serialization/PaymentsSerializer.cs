@@ -39,7 +39,7 @@ public sealed class PaymentsSerializer : SerializerWithStringManifest
     public static readonly IReadOnlyList<Type> BoundTypes =
     [
         typeof(IPaymentsMessage), typeof(IAccountEvent), typeof(AccountSnapshot), typeof(TransactionOutcome), typeof(AccountView),
-        typeof(ICollectorEvent), typeof(CollectorSnapshot),
+        typeof(ICollectorEvent), typeof(CollectorSnapshot), typeof(IWindowProjectionEvent), typeof(WindowProjectionSnapshot),
     ];
 
     private static readonly FormatTwo Format = FormatTwo.Create();

@@ -91,6 +91,12 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new SourceRetired("s");
         yield return new ResultsEmitted([new WindowResult("hourly", "k", 0, 1, 1, Stats(9))]);
         yield return CollectorWithHistory().ToSnapshot();
+        yield return new WindowProjectionStarted(3);
+        yield return new WindowProjectionCheckpoint(1L << 40);
+        yield return new BoundedInputEnded(-1);
+        yield return new WindowProjectionSnapshot(77, 2, new PartialWindowsState(-10, 5, 1, 9,
+            [new PartialWindowResult("hourly", "all/EUR", 0, 3_600_000, Stats(2, 30, 10))]));
+        yield return new WindowProjectionSnapshot(0, 1, new PartialWindowsState(long.MinValue, long.MinValue, 0, 0, []));
         yield return new IngestionOffsetCommitted(1_234_567);
         yield return new RuleSetDocument(3, """{"rules":[]}""");
         yield return new PutRiskRule("""{"id":"drain","version":4}""");
