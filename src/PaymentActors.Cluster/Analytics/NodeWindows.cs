@@ -35,6 +35,14 @@ public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan
     /// nodes. Each reads every row, so more partitions spread the aggregation but multiply the reading.
     /// </summary>
     public int Partitions { get; init; } = 2;
+
+    /// <summary>
+    /// How far (in journal rows) a decision may land after decisions dated later than it without being late. The journal
+    /// holds decisions in the order they became durable, not the order they were sent: a pipeline has up to a few thousand
+    /// in flight, and their accounts persist them in their own order. A projection moves its watermark only with event
+    /// times at least this many rows behind the newest row it read (then minus <see cref="MaxOutOfOrderness"/>).
+    /// </summary>
+    public long JournalReorderRows { get; init; } = 10_000;
 }
 
 /// <summary>

@@ -14,6 +14,9 @@ namespace PaymentActors.Cluster.Analytics;
 /// <summary>Registry key of the window projections' sharded daemon process.</summary>
 public sealed class WindowProjections;
 
+/// <summary>Published on the event stream once a projection's checkpoint is saved: it starts from <paramref name="Offset"/> after a stop.</summary>
+public sealed record WindowProjectionCheckpointed(int Partition, long Offset);
+
 /// <summary>
 /// Window analytics from the durable ledger: one of <c>partitions</c> readers of the journal (run by Akka's sharded
 /// daemon process, so they spread over the nodes and move when a node goes), each aggregating the decisions of the
@@ -46,6 +49,8 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     private readonly Func<long> _clock;
     private readonly long _maxWindowSize;
     private readonly LinkedList<WindowPartials> _unacknowledged = new();
+    private readonly Queue<(long Offset, long MaxEventTime)> _unsettled = new(); // per batch: not yet JournalReorderRows behind
+    private readonly TimeSpan _idleTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly EventTimeHorizon _horizon;
     private PartialWindowAggregator _aggregator;
@@ -69,13 +74,17 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     /// <summary>The partition of an account: stable across processes (FNV-1a of its id).</summary>
     public static int PartitionOf(string accountId, int partitions) => (int)(Fnv1a.Of(accountId) % (ulong)partitions);
 
+    /// <param name="journalEnd">
+    /// The journal's newest offset. A projection's first start on a journal whose windows were counted before projections
+    /// existed (the collector knows node-stage sources) starts there, so those decisions are not counted twice.
+    /// </param>
     public static Props Props(int partition, int partitions, IActorRef collector, LedgerJournal.Reader ledger, WindowSettings settings,
-        TimeSpan? checkpointInterval = null, Func<long>? clock = null) =>
-        Akka.Actor.Props.Create(() => new WindowProjectionActor(partition, partitions, collector, ledger, settings,
+        Func<Task<long>>? journalEnd = null, TimeSpan? checkpointInterval = null, Func<long>? clock = null) =>
+        Akka.Actor.Props.Create(() => new WindowProjectionActor(partition, partitions, collector, ledger, settings, journalEnd,
             checkpointInterval ?? TimeSpan.FromSeconds(10), clock));
 
     public WindowProjectionActor(int partition, int partitions, IActorRef collector, LedgerJournal.Reader ledger, WindowSettings settings,
-        TimeSpan checkpointInterval, Func<long>? clock)
+        Func<Task<long>>? journalEnd, TimeSpan checkpointInterval, Func<long>? clock)
     {
         _partition = partition;
         _partitions = partitions;
@@ -87,6 +96,9 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         _maxWindowSize = settings.Windows.Max(w => w.Spec.Size);
         _horizon = new EventTimeHorizon(settings.Retention);
         _aggregator = NewAggregator();
+        // Idle here means the journal brought nothing for this partition: decisions still in flight to their accounts
+        // would be late after the watermark jumps, so the projection waits a little longer than a node stage.
+        _idleTimeout = settings.IdleTimeout < TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : settings.IdleTimeout;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -95,6 +107,11 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
                 _aggregator = PartialWindowAggregator.FromState(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds, s.Windows);
                 _offset = _checkpointedOffset = s.Offset;
                 _epoch = s.Epoch;
+                if (s.UnsettledMaxEventTime != long.MinValue)
+                {
+                    _unsettled.Enqueue((s.Offset, s.UnsettledMaxEventTime));
+                }
+
                 if (s.Windows.MaxEventTime != long.MinValue)
                 {
                     _horizon.Observe(s.Windows.MaxEventTime);
@@ -105,16 +122,50 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         Recover<WindowProjectionCheckpoint>(_ => { }); // the state is in the snapshot saved after it (if that was saved)
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
 
-        Command<Begin>(_ => Persist(new WindowProjectionStarted(_epoch + 1), e =>
+        Command<Begin>(_ =>
         {
-            _epoch = e.Epoch;
-            _sentInEpoch = 0;
-            _log.Info("Window projection {0} of {1} reads the journal after offset {2} (epoch {3})", _partition, _partitions, _offset, _epoch);
-            Timers.StartPeriodicTimer("idle", IdleCheck.Instance, settings.IdleTimeout);
-            Timers.StartPeriodicTimer("checkpoint", CheckpointTick.Instance, _checkpointInterval);
-            Timers.StartPeriodicTimer("resend", Resend.Instance, TimeSpan.FromSeconds(2));
-            StartReading();
-        }));
+            var first = _epoch == 0;
+            Persist(new WindowProjectionStarted(_epoch + 1), e =>
+            {
+                _epoch = e.Epoch;
+                _sentInEpoch = 0;
+                Timers.StartPeriodicTimer("idle", IdleCheck.Instance, _idleTimeout);
+                Timers.StartPeriodicTimer("checkpoint", CheckpointTick.Instance, _checkpointInterval);
+                Timers.StartPeriodicTimer("resend", Resend.Instance, TimeSpan.FromSeconds(2));
+                if (first && journalEnd is not null)
+                {
+                    Self.Tell(AskCollector.Instance);
+                }
+                else
+                {
+                    StartReading();
+                }
+            });
+        });
+        Command<AskCollector>(_ => _collector.Ask<CollectorStatus>(GetCollectorStatus.Instance, TimeSpan.FromSeconds(5))
+            .PipeTo(Self, failure: _ => RetryAskCollector.Instance));
+        Command<RetryAskCollector>(_ => Timers.StartSingleTimer("ask-collector", AskCollector.Instance, TimeSpan.FromSeconds(2)));
+        Command<CollectorStatus>(status =>
+        {
+            if (status.Watermarks.Keys.Any(source => !source.StartsWith("ledger-", StringComparison.Ordinal)))
+            {
+                journalEnd!().PipeTo(Self, success: end => new FirstOffset(end), failure: _ => RetryAskCollector.Instance);
+            }
+            else
+            {
+                StartReading();
+            }
+        });
+        Command<FirstOffset>(first =>
+        {
+            // The windows so far were counted by the nodes' window stages (an earlier version): count from here on.
+            _log.Info("Window projection {0}: the windows before journal offset {1} were counted by the earlier node window stages; counting after it",
+                _partition, first.Offset);
+            _offset = Math.Max(_offset, first.Offset);
+            _checkpointDue = true;
+            Checkpoint();
+            DeferAsync(first, _ => StartReading());
+        });
         Command<ProjectionBatch>(OnBatch);
         Command<WindowPartialsAck>(ack =>
         {
@@ -139,6 +190,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
             {
                 // Nothing of this partition for the idle timeout: what was seen is complete (as the node stage does).
                 var output = new List<PartialWindowResult>();
+                _unsettled.Clear();
                 _aggregator.AdvanceOnIdle(output);
                 Send(output, idle: true);
             }
@@ -160,7 +212,11 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
                 _partition, _offset, _checkpointedOffset);
             throw new InvalidOperationException($"window projection {_partition}: the ledger read failed", f.Cause);
         });
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+            Context.System.EventStream.Publish(new WindowProjectionCheckpointed(_partition, _checkpointedOffset));
+        });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Window projection {0}: checkpoint snapshot failed; the previous one stays", _partition));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
@@ -178,6 +234,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     {
         var output = new List<PartialWindowResult>();
         var latest = _clock() + (long)_settings.MaxFutureSkew.TotalMilliseconds;
+        var newest = long.MinValue;
         foreach (var t in batch.Decided)
         {
             // The account checks event time before deciding; this catches decisions of older versions' journals.
@@ -193,15 +250,31 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
             {
                 _aggregator.Add(t, output);
                 _horizon.Observe(t.EventTimeMs);
+                newest = Math.Max(newest, t.EventTimeMs);
                 _inputSinceIdleCheck = true;
                 _changedSinceCheckpoint = true;
             }
         }
 
-        _aggregator.AdvanceWatermark(output);
+        if (newest != long.MinValue)
+        {
+            _unsettled.Enqueue((batch.LastOffset, newest));
+        }
+
+        // The watermark follows only event times far enough behind in the journal that nothing sent before them is
+        // still on its way to its account (JournalReorderRows).
+        var settled = long.MinValue;
+        while (_unsettled.TryPeek(out var oldest) && oldest.Offset <= batch.LastOffset - _settings.JournalReorderRows)
+        {
+            settled = Math.Max(settled, _unsettled.Dequeue().MaxEventTime);
+        }
+
+        var outOfOrderness = (long)_settings.MaxOutOfOrderness.TotalMilliseconds;
+        _aggregator.AdvanceTo(settled == long.MinValue ? long.MinValue : settled - outOfOrderness, output);
         if (batch.InputEndedAt is { } ended && ended != long.MinValue)
         {
             // A bounded input ended and every decision before its marker has been read: its windows are complete.
+            _unsettled.Clear();
             _aggregator.AdvanceTo(ended + _maxWindowSize, output);
             _changedSinceCheckpoint = true;
         }
@@ -252,7 +325,8 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         var offset = _offset;
         Persist(new WindowProjectionCheckpoint(offset), _ =>
         {
-            SaveSnapshot(new WindowProjectionSnapshot(offset, _epoch, _aggregator.ToState()));
+            var unsettled = _unsettled.Count == 0 ? long.MinValue : _unsettled.Max(u => u.MaxEventTime);
+            SaveSnapshot(new WindowProjectionSnapshot(offset, _epoch, _aggregator.ToState(), unsettled));
             _checkpointedOffset = offset;
             _checkpointing = false;
             _checkpointDue = false;
@@ -270,6 +344,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         var self = Self;
         var partition = _partition;
         var partitions = _partitions;
+        _log.Info("Window projection {0} of {1} reads the journal after offset {2} (epoch {3})", _partition, _partitions, _offset, _epoch);
         _ledger(_offset)
             .GroupedWithin(4_096, TimeSpan.FromMilliseconds(100))
             .Select(rows =>
@@ -302,6 +377,18 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     private sealed record ProjectionBatch(IReadOnlyList<DecidedTransaction> Decided, long LastOffset, long? InputEndedAt);
 
     private sealed record ReadFailed(Exception Cause);
+
+    private sealed record FirstOffset(long Offset);
+
+    private sealed class AskCollector
+    {
+        public static readonly AskCollector Instance = new();
+    }
+
+    private sealed class RetryAskCollector
+    {
+        public static readonly RetryAskCollector Instance = new();
+    }
 
     private sealed class BatchApplied
     {

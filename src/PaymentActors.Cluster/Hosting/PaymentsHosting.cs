@@ -185,8 +185,9 @@ public static class PaymentsHosting
                 (system, registry, _) =>
                 {
                     var ledger = LedgerJournal.Sql(system);
+                    var journalEnd = SqlConnectionFactory(settings) is { } connect ? LedgerJournal.SqlEnd(connect) : null;
                     return partition => Supervised(WindowProjectionActor.Props(partition, settings.Windows.Partitions, registry.Get<WindowCollector>(),
-                        ledger, settings.Windows), "window-projection");
+                        ledger, settings.Windows, journalEnd), "window-projection");
                 },
                 new ClusterDaemonOptions { Role = NodeRole, HandoffStopMessage = PoisonPill.Instance });
 

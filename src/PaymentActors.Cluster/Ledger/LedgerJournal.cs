@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Akka;
 using Akka.Actor;
 using Akka.Persistence.Query;
@@ -37,6 +38,16 @@ public static class LedgerJournal
             .AllEvents(Offset.Sequence(offset))
             .Select(envelope => ToLedgerEvent(envelope))
             .Where(e => e.Offset > offset); // never one at or before the offset asked for, whatever the plugin's bound
+
+    /// <summary>The newest offset (the journal table's highest <c>ordering</c>; 0 when empty) of the node's SQL journal.</summary>
+    public static Func<Task<long>> SqlEnd(Func<DbConnection> connect) => async () =>
+    {
+        await using var connection = connect();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(ordering), 0) FROM journal";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    };
 
     private static LedgerEvent ToLedgerEvent(EventEnvelope envelope)
     {

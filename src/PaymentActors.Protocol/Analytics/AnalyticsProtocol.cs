@@ -63,5 +63,8 @@ public sealed record WindowProjectionCheckpoint(long Offset) : IWindowProjection
 /// </summary>
 public sealed record BoundedInputEnded(long MaxEventTimeMs) : IWindowProjectionEvent;
 
-/// <summary>A projection's state: its windows as of the journal offset it had read, every partial they fired acknowledged.</summary>
-public sealed record WindowProjectionSnapshot(long Offset, long Epoch, PartialWindowsState Windows);
+/// <summary>
+/// A projection's state: its windows as of the journal offset it had read, every partial they fired acknowledged, and the
+/// newest event time it has read that does not move its watermark yet (too few rows behind; long.MinValue: none).
+/// </summary>
+public sealed record WindowProjectionSnapshot(long Offset, long Epoch, PartialWindowsState Windows, long UnsettledMaxEventTime = long.MinValue);

@@ -95,7 +95,7 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
         yield return new WindowProjectionCheckpoint(1L << 40);
         yield return new BoundedInputEnded(-1);
         yield return new WindowProjectionSnapshot(77, 2, new PartialWindowsState(-10, 5, 1, 9,
-            [new PartialWindowResult("hourly", "all/EUR", 0, 3_600_000, Stats(2, 30, 10))]));
+            [new PartialWindowResult("hourly", "all/EUR", 0, 3_600_000, Stats(2, 30, 10))]), 1_767_225_600_000);
         yield return new WindowProjectionSnapshot(0, 1, new PartialWindowsState(long.MinValue, long.MinValue, 0, 0, []));
         yield return new IngestionOffsetCommitted(1_234_567);
         yield return new RuleSetDocument(3, """{"rules":[]}""");
@@ -201,11 +201,11 @@ public sealed class PaymentsSerializerTests : IAsyncLifetime
 
     /// <summary>
     /// Types added after format 1 (the rules audit, signed rule changes, the cluster status for clients, the alerts read from the journal,
-    /// the nodes' latency counts), and samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
+    /// the nodes' latency counts, the window projections), and samples using fields added after it (an event's currency, the alert collector's offset, a batch counted by its
     /// sender): they have no format-1 payload to read.
     /// </summary>
     private static bool IsNewerThanFormat1(object message) => message is GetRulesAudit or RulesAuditReply or RuleChangeAudited or PutRiskRule { Signature: not null } or DisableRiskRule { Signature: not null } or GetClusterStatus or ClusterStatusReply
-        or GetNodeLatency or NodeLatencyReply
+        or GetNodeLatency or NodeLatencyReply or IWindowProjectionEvent or WindowProjectionSnapshot
         or AlertsProjected or TransactionApproved { Currency.Length: > 0 } or TransactionDeclined { Currency.Length: > 0 }
         or AlertsSnapshot { LedgerOffset: not 0 } or SubmitTransactionBatch { CountedBySender: true };
 
