@@ -6,6 +6,7 @@ using Akka.Streams.Dsl;
 using PaymentActors.Cluster.Ledger;
 using PaymentActors.Cluster.Observability;
 using PaymentActors.Domain;
+using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Windows;
 using PaymentActors.Protocol.Analytics;
 
@@ -51,6 +52,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     private readonly LinkedList<WindowPartials> _unacknowledged = new();
     private readonly Queue<(long Offset, long MaxEventTime)> _unsettled = new(); // per batch: not yet JournalReorderRows behind
     private readonly TimeSpan _idleTimeout;
+    private long _journalNewest = long.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly EventTimeHorizon _horizon;
     private PartialWindowAggregator _aggregator;
@@ -107,9 +109,10 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
                 _aggregator = PartialWindowAggregator.FromState(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds, s.Windows);
                 _offset = _checkpointedOffset = s.Offset;
                 _epoch = s.Epoch;
-                if (s.UnsettledMaxEventTime != long.MinValue)
+                if (s.NewestEventTime != long.MinValue)
                 {
-                    _unsettled.Enqueue((s.Offset, s.UnsettledMaxEventTime));
+                    _journalNewest = s.NewestEventTime;
+                    _unsettled.Enqueue((s.Offset, s.NewestEventTime));
                 }
 
                 if (s.Windows.MaxEventTime != long.MinValue)
@@ -188,10 +191,11 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         {
             if (!_inputSinceIdleCheck && !_reportedIdle && !_checkpointing)
             {
-                // Nothing of this partition for the idle timeout: what was seen is complete (as the node stage does).
+                // No decision in the journal for the idle timeout: what was read is complete, so the watermark moves to the
+                // newest event time read (as a node stage does when idle).
                 var output = new List<PartialWindowResult>();
                 _unsettled.Clear();
-                _aggregator.AdvanceOnIdle(output);
+                _aggregator.AdvanceTo(_journalNewest, output);
                 Send(output, idle: true);
             }
 
@@ -234,7 +238,6 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     {
         var output = new List<PartialWindowResult>();
         var latest = _clock() + (long)_settings.MaxFutureSkew.TotalMilliseconds;
-        var newest = long.MinValue;
         foreach (var t in batch.Decided)
         {
             // The account checks event time before deciding; this catches decisions of older versions' journals.
@@ -250,15 +253,17 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
             {
                 _aggregator.Add(t, output);
                 _horizon.Observe(t.EventTimeMs);
-                newest = Math.Max(newest, t.EventTimeMs);
-                _inputSinceIdleCheck = true;
                 _changedSinceCheckpoint = true;
             }
         }
 
-        if (newest != long.MinValue)
+        // Every partition's watermark follows the event time of the whole journal (every account's decisions, each
+        // projection reads them all): a partition that few decisions fall in still closes its windows with the others.
+        if (batch.NewestEventTime != long.MinValue)
         {
-            _unsettled.Enqueue((batch.LastOffset, newest));
+            _journalNewest = Math.Max(_journalNewest, batch.NewestEventTime);
+            _unsettled.Enqueue((batch.LastOffset, batch.NewestEventTime));
+            _inputSinceIdleCheck = true;
         }
 
         // The watermark follows only event times far enough behind in the journal that nothing sent before them is
@@ -280,7 +285,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         }
 
         _offset = Math.Max(_offset, batch.LastOffset);
-        if (output.Count > 0 || _aggregator.Watermark != _lastSentWatermark || (_reportedIdle && batch.Decided.Count > 0))
+        if (output.Count > 0 || _aggregator.Watermark != _lastSentWatermark || (_reportedIdle && batch.NewestEventTime != long.MinValue))
         {
             Send(output, idle: false);
         }
@@ -325,8 +330,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         var offset = _offset;
         Persist(new WindowProjectionCheckpoint(offset), _ =>
         {
-            var unsettled = _unsettled.Count == 0 ? long.MinValue : _unsettled.Max(u => u.MaxEventTime);
-            SaveSnapshot(new WindowProjectionSnapshot(offset, _epoch, _aggregator.ToState(), unsettled));
+            SaveSnapshot(new WindowProjectionSnapshot(offset, _epoch, _aggregator.ToState(), _journalNewest));
             _checkpointedOffset = offset;
             _checkpointing = false;
             _checkpointDue = false;
@@ -344,6 +348,8 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         var self = Self;
         var partition = _partition;
         var partitions = _partitions;
+        var clock = _clock;
+        var maxFutureSkewMs = (long)_settings.MaxFutureSkew.TotalMilliseconds;
         _log.Info("Window projection {0} of {1} reads the journal after offset {2} (epoch {3})", _partition, _partitions, _offset, _epoch);
         _ledger(_offset)
             .GroupedWithin(4_096, TimeSpan.FromMilliseconds(100))
@@ -352,12 +358,28 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
                 var decided = new List<DecidedTransaction>();
                 long? ended = null;
                 var last = 0L;
+                var newest = long.MinValue;
+                var latest = clock() + maxFutureSkewMs;
                 foreach (var row in rows)
                 {
                     last = Math.Max(last, row.Offset);
-                    if (row.Event is { } e && PartitionOf(row.AccountId, partitions) == partition && DecidedTransaction.From(e) is { } d)
+                    if (row.Event is { } e)
                     {
-                        decided.Add(d);
+                        var time = e switch
+                        {
+                            TransactionApproved a => a.EventTimeMs,
+                            TransactionDeclined declined => declined.EventTimeMs,
+                            _ => long.MinValue,
+                        };
+                        if (time != long.MinValue && time <= latest)
+                        {
+                            newest = Math.Max(newest, time);
+                        }
+
+                        if (time != long.MinValue && PartitionOf(row.AccountId, partitions) == partition && DecidedTransaction.From(e) is { } d)
+                        {
+                            decided.Add(d);
+                        }
                     }
                     else if (row.InputEndedAt is { } at)
                     {
@@ -365,7 +387,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
                     }
                 }
 
-                return new ProjectionBatch(decided, last, ended);
+                return new ProjectionBatch(decided, last, ended, newest);
             })
             // The actor answers once it has applied the batch and the collector keeps up: a long wait is a collector
             // that is moving or a database outage, not a fault of the read.
@@ -374,7 +396,8 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
             .PipeTo(self, success: () => new ReadFailed(new InvalidOperationException("the journal query ended")), failure: e => new ReadFailed(e));
     }
 
-    private sealed record ProjectionBatch(IReadOnlyList<DecidedTransaction> Decided, long LastOffset, long? InputEndedAt);
+    /// <param name="NewestEventTime">Of every account's decisions in the batch (not dated beyond the future skew).</param>
+    private sealed record ProjectionBatch(IReadOnlyList<DecidedTransaction> Decided, long LastOffset, long? InputEndedAt, long NewestEventTime);
 
     private sealed record ReadFailed(Exception Cause);
 

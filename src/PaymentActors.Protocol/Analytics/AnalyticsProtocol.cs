@@ -65,6 +65,7 @@ public sealed record BoundedInputEnded(long MaxEventTimeMs) : IWindowProjectionE
 
 /// <summary>
 /// A projection's state: its windows as of the journal offset it had read, every partial they fired acknowledged, and the
-/// newest event time it has read that does not move its watermark yet (too few rows behind; long.MinValue: none).
+/// newest event time of any account's decision it has read (its watermark follows the whole journal's event time, not
+/// only its partition's; long.MinValue: none yet).
 /// </summary>
-public sealed record WindowProjectionSnapshot(long Offset, long Epoch, PartialWindowsState Windows, long UnsettledMaxEventTime = long.MinValue);
+public sealed record WindowProjectionSnapshot(long Offset, long Epoch, PartialWindowsState Windows, long NewestEventTime = long.MinValue);

@@ -62,7 +62,7 @@ internal static class AnalyticsFormat
         f.Bind<WindowProjectionSnapshot, P.WindowProjectionSnapshot>("WP4v2", P.WindowProjectionSnapshot.Parser,
             s => new()
             {
-                Offset = s.Offset, Epoch = s.Epoch, UnsettledMaxEventTime = s.UnsettledMaxEventTime,
+                Offset = s.Offset, Epoch = s.Epoch, NewestEventTime = s.NewestEventTime,
                 Windows = new()
                 {
                     Watermark = s.Windows.Watermark, MaxEventTime = s.Windows.MaxEventTime, LateDropped = s.Windows.LateDropped,
@@ -70,7 +70,7 @@ internal static class AnalyticsFormat
                 },
             },
             p => new(p.Offset, p.Epoch, new PartialWindowsState(p.Windows.Watermark, p.Windows.MaxEventTime, p.Windows.LateDropped,
-                p.Windows.Processed, p.Windows.Windows.Select(PartialFromProto).ToArray()), p.UnsettledMaxEventTime));
+                p.Windows.Processed, p.Windows.Windows.Select(PartialFromProto).ToArray()), p.NewestEventTime));
     }
 
     private static P.PartialWindowResult PartialToProto(PartialWindowResult r) =>

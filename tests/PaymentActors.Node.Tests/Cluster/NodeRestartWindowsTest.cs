@@ -56,9 +56,9 @@ public sealed class NodeRestartWindowsTest : IAsyncLifetime
         _node.Restart(); // same address, new incarnation
         await _node.WaitUntilReadyAsync(ReadyTimeout);
 
-        var lines = await IngestAsync(180, 360, JsonSerializer.Serialize(new { id = "y9999", account = "R1", type = "CASH_IN", amount = "1.00",
+        var lines = await IngestAsync(150, 360, JsonSerializer.Serialize(new { id = "y9999", account = "R1", type = "CASH_IN", amount = "1.00",
             currency = "EUR", timestamp = "9999-12-31T23:59:59Z" }) + "\n");
-        var future = lines.Single(l => l.TryGetProperty("line", out var n) && n.GetInt64() == 181);
+        var future = lines.Single(l => l.TryGetProperty("line", out var n) && n.GetInt64() == 360 - 150 + 1);
         Assert.Equal("Rejected", future.GetProperty("status").GetString());
         Assert.Equal("timestamp", future.GetProperty("field").GetString());
 
