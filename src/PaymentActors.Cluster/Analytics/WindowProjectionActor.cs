@@ -237,6 +237,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     private void OnBatch(ProjectionBatch batch)
     {
         var output = new List<PartialWindowResult>();
+        var lateBefore = _aggregator.LateDropped;
         var latest = _clock() + (long)_settings.MaxFutureSkew.TotalMilliseconds;
         foreach (var t in batch.Decided)
         {
@@ -284,6 +285,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
             _changedSinceCheckpoint = true;
         }
 
+        PaymentsMetrics.WindowLateDroppedBy(_aggregator.LateDropped - lateBefore);
         _offset = Math.Max(_offset, batch.LastOffset);
         if (output.Count > 0 || _aggregator.Watermark != _lastSentWatermark || (_reportedIdle && batch.NewestEventTime != long.MinValue))
         {

@@ -61,6 +61,9 @@ public static class PaymentsMetrics
     private static readonly Counter<long> WindowRecordsRefused = Meter.CreateCounter<long>("payments.windows.records.refused", "{record}",
         "Decided transactions the node's window stage left out, by reason: too_old (beyond the windows' retention) or too_new (beyond the max future skew)");
 
+    private static readonly Counter<long> WindowLateDropped = Meter.CreateCounter<long>("payments.windows.late.dropped", "{transaction}",
+        "Decisions too late for every window that would hold them (their windows had closed), counted by the window projections on this node");
+
     private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("payments.alerts.raised", "{alert}",
         "Flagged or risk-declined decisions made durable by this node's accounts (the alert collector reads them from the journal)");
 
@@ -188,6 +191,14 @@ public static class PaymentsMetrics
     public static void AlertStored(int count = 1) => AlertsStored.Add(count);
 
     public static void WindowInputDropped() => WindowInputsDropped.Add(1);
+
+    public static void WindowLateDroppedBy(long count)
+    {
+        if (count > 0)
+        {
+            WindowLateDropped.Add(count);
+        }
+    }
 
     /// <summary>Where the gauge of local shards reads from (the node's shard-locality view).</summary>
     public static void ObserveLocalShards(Func<int> read) => _localShards = read;

@@ -9,9 +9,11 @@ namespace PaymentActors.Cluster.Security;
 
 /// <summary>
 /// What nodes of one cluster must agree on: the journal backend, the durable state (<see cref="ClusterIdentity"/>),
-/// the shard count and the serializer's format version. A node that differs in any of them must never host a shard.
+/// the shard count, the serializer's format version and the number of window projections (0: a node of an earlier
+/// version, which counted windows in each node's stage: mixed with projections, decisions would be counted twice).
+/// A node that differs in any of them must never host a shard.
 /// </summary>
-public sealed record JoinCompatibility(string Journal, string ClusterId, int ShardCount, int SerializerFormat)
+public sealed record JoinCompatibility(string Journal, string ClusterId, int ShardCount, int SerializerFormat, int WindowPartitions = 0)
 {
     /// <summary>The serializer's wire and journal format version: nodes writing another format must not share a journal.</summary>
     public const int CurrentSerializerFormat = PaymentActors.Protocol.Serialization.PaymentsSerializer.FormatVersion;
@@ -19,9 +21,10 @@ public sealed record JoinCompatibility(string Journal, string ClusterId, int Sha
     public const string RolePrefix = "compat-";
 
     public static JoinCompatibility Of(PaymentsNodeSettings settings, string clusterId) =>
-        new(settings.Database.ToString().ToLowerInvariant(), clusterId, settings.ShardCount, CurrentSerializerFormat);
+        new(settings.Database.ToString().ToLowerInvariant(), clusterId, settings.ShardCount, CurrentSerializerFormat, settings.Windows.Partitions);
 
-    public string Describe() => $"journal={Journal};cluster-id={ClusterId};shards={ShardCount};serializer-format={SerializerFormat}";
+    public string Describe() =>
+        $"journal={Journal};cluster-id={ClusterId};shards={ShardCount};serializer-format={SerializerFormat};window-partitions={WindowPartitions}";
 
     /// <summary>A role every node carries, so any member can tell a compatible newcomer from the gossip alone.</summary>
     public string Role => RolePrefix + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Describe())))[..16].ToLowerInvariant();
@@ -31,7 +34,8 @@ public sealed record JoinCompatibility(string Journal, string ClusterId, int Sha
         var parts = described.Split(';').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
         return parts.TryGetValue("journal", out var j) && parts.TryGetValue("cluster-id", out var c) && parts.TryGetValue("shards", out var s)
                && int.TryParse(s, out var shards) && parts.TryGetValue("serializer-format", out var f) && int.TryParse(f, out var format)
-            ? new JoinCompatibility(j, c, shards, format)
+            ? new JoinCompatibility(j, c, shards, format,
+                parts.TryGetValue("window-partitions", out var w) && int.TryParse(w, out var partitions) ? partitions : 0)
             : null;
     }
 
@@ -51,6 +55,13 @@ public sealed record JoinCompatibility(string Journal, string ClusterId, int Sha
         if (ShardCount != other.ShardCount)
         {
             reasons.Add($"{other.ShardCount} shards, the cluster uses {ShardCount}");
+        }
+
+        if (WindowPartitions != other.WindowPartitions)
+        {
+            reasons.Add(other.WindowPartitions == 0
+                ? "an earlier version that counts windows on each node (this cluster counts them from the journal)"
+                : $"{other.WindowPartitions} window partitions, the cluster uses {WindowPartitions}");
         }
 
         if (SerializerFormat != other.SerializerFormat)

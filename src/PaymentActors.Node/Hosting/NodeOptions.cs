@@ -41,6 +41,9 @@ public sealed class NodeOptions
     /// <summary>Seconds a window source may send nothing before the collector stops waiting for its watermark.</summary>
     public long WindowSourceIdleTimeout { get; set; } = (long)Cluster.Analytics.WindowSettings.Default.SourceIdleTimeout.TotalSeconds;
 
+    /// <summary>Journal projections computing the windows; every node of a cluster must use the same number.</summary>
+    public int WindowPartitions { get; set; } = Cluster.Analytics.WindowSettings.Default.Partitions;
+
     /// <summary>text | json; validated by <c>NodeLogOptions.From</c>.</summary>
     public string? LogFormat { get; set; }
 
@@ -87,6 +90,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.WindowSourceIdleTimeout < 1)
         {
             failures.Add($"--window-source-idle-timeout: {options.WindowSourceIdleTimeout} must be at least 1 (seconds)");
+        }
+
+        if (options.WindowPartitions is < 1 or > 64)
+        {
+            failures.Add($"--window-partitions: {options.WindowPartitions} must be from 1 to 64");
         }
 
         if (options.MaxIngestRequests < 1)

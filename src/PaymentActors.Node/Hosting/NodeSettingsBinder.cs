@@ -105,6 +105,7 @@ public static class NodeSettingsBinder
             {
                 MaxFutureSkew = TimeSpan.FromSeconds(options.MaxFutureSkew),
                 SourceIdleTimeout = TimeSpan.FromSeconds(options.WindowSourceIdleTimeout),
+                Partitions = options.WindowPartitions,
             },
         };
     }

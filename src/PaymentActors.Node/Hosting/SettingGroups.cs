@@ -32,7 +32,9 @@ public static class SettingGroups
         SettingOption.Add<long>(c, "--ingest-delivery-deadline", nameof(NodeOptions.IngestDeliveryDeadline),
             "seconds a POST /transactions record may wait for its durable answer before it is answered Unknown (default 15)"),
         SettingOption.Add<long>(c, "--window-source-idle-timeout", nameof(NodeOptions.WindowSourceIdleTimeout),
-            "seconds a node's window stage may send nothing before the collector stops waiting for it (default 30)"),
+            "seconds a window source may send nothing before the collector stops waiting for it (default 30)"),
+        SettingOption.Add<int>(c, "--window-partitions", nameof(NodeOptions.WindowPartitions),
+            "journal projections computing the windows, spread over the nodes; the same on every node (default 2)"),
     ];
 
     /// <summary>One log for the process (docs/OBSERVABILITY.md): demo and node.</summary>
