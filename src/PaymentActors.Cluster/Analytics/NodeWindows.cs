@@ -43,6 +43,14 @@ public sealed record WindowSettings(IReadOnlyList<NamedWindow> Windows, TimeSpan
     /// times at least this many rows behind the newest row it read (then minus <see cref="MaxOutOfOrderness"/>).
     /// </summary>
     public long JournalReorderRows { get; init; } = 10_000;
+
+    /// <summary>
+    /// How late (in event time, past the watermark) a decision read from the journal may still change a window that has
+    /// fired: a new revision rather than a drop. A decision can become durable long after later-dated ones when its
+    /// account's node dies and its shard moves, or its client retries after an outage; the projections keep windows
+    /// this much longer.
+    /// </summary>
+    public TimeSpan JournalAllowedLateness { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>

@@ -12,9 +12,6 @@ using PaymentActors.Protocol.Analytics;
 
 namespace PaymentActors.Cluster.Analytics;
 
-/// <summary>Registry key of the window projections' sharded daemon process.</summary>
-public sealed class WindowProjections;
-
 /// <summary>Published on the event stream once a projection's checkpoint is saved: it starts from <paramref name="Offset"/> after a stop.</summary>
 public sealed record WindowProjectionCheckpointed(int Partition, long Offset);
 
@@ -49,6 +46,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
     private readonly TimeSpan _checkpointInterval;
     private readonly Func<long> _clock;
     private readonly long _maxWindowSize;
+    private readonly IReadOnlyList<NamedWindow> _windows;
     private readonly LinkedList<WindowPartials> _unacknowledged = new();
     private readonly Queue<(long Offset, long MaxEventTime)> _unsettled = new(); // per batch: not yet JournalReorderRows behind
     private readonly TimeSpan _idleTimeout;
@@ -96,6 +94,10 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         _checkpointInterval = checkpointInterval;
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         _maxWindowSize = settings.Windows.Max(w => w.Spec.Size);
+        // A decision can reach the journal long after later-dated ones (its account's node died and its shard moved, the
+        // client retried): within this lateness it changes its closed windows (a new revision) instead of being dropped.
+        var lateness = (long)settings.JournalAllowedLateness.TotalMilliseconds;
+        _windows = settings.Windows.Select(w => w with { AllowedLatenessMs = Math.Max(w.AllowedLatenessMs, lateness) }).ToList();
         _horizon = new EventTimeHorizon(settings.Retention);
         _aggregator = NewAggregator();
         // Idle here means the journal brought nothing for this partition: decisions still in flight to their accounts
@@ -106,7 +108,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         {
             if (offer.Snapshot is WindowProjectionSnapshot s)
             {
-                _aggregator = PartialWindowAggregator.FromState(settings.Windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds, s.Windows);
+                _aggregator = PartialWindowAggregator.FromState(_windows, (long)settings.MaxOutOfOrderness.TotalMilliseconds, s.Windows);
                 _offset = _checkpointedOffset = s.Offset;
                 _epoch = s.Epoch;
                 if (s.NewestEventTime != long.MinValue)
@@ -232,7 +234,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
 
     private string Source => SourceFor(_partition);
 
-    private PartialWindowAggregator NewAggregator() => new(_settings.Windows, (long)_settings.MaxOutOfOrderness.TotalMilliseconds);
+    private PartialWindowAggregator NewAggregator() => new(_windows, (long)_settings.MaxOutOfOrderness.TotalMilliseconds);
 
     private void OnBatch(ProjectionBatch batch)
     {

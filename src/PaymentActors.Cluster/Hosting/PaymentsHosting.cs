@@ -174,22 +174,30 @@ public static class PaymentsHosting
     /// <summary>
     /// Window analytics from the durable ledger (not on the in-memory journal, which has no query side): the journal
     /// projections, one per partition, kept alive and spread over the nodes by Akka's sharded daemon process, each under
-    /// a backoff supervisor (a database outage stops it; it starts again from its checkpoint).
+    /// a backoff supervisor (a database outage stops it; it starts again from its checkpoint). Started a few seconds
+    /// after this node is Up: the daemon's keep-alive pings at once, and pings sent before the node has joined, or
+    /// before its coordinator runs, wait in the region and are logged as warnings every 2 s.
     /// </summary>
     private static AkkaConfigurationBuilder WithWindowProjections(this AkkaConfigurationBuilder builder, PaymentsNodeSettings settings) =>
         settings.Database == DatabaseKind.Memory
             ? builder
-            : builder.WithShardedDaemonProcess<WindowProjections>(
-                "window-projection",
-                settings.Windows.Partitions,
-                (system, registry, _) =>
-                {
-                    var ledger = LedgerJournal.Sql(system);
-                    var journalEnd = SqlConnectionFactory(settings) is { } connect ? LedgerJournal.SqlEnd(connect) : null;
-                    return partition => Supervised(WindowProjectionActor.Props(partition, settings.Windows.Partitions, registry.Get<WindowCollector>(),
-                        ledger, settings.Windows, journalEnd), "window-projection");
-                },
-                new ClusterDaemonOptions { Role = NodeRole, HandoffStopMessage = PoisonPill.Instance });
+            : builder.WithActors((system, registry, _) =>
+            {
+                var collector = registry.Get<WindowCollector>();
+                var ledger = LedgerJournal.Sql(system);
+                var journalEnd = SqlConnectionFactory(settings) is { } connect ? LedgerJournal.SqlEnd(connect) : null;
+                var partitions = settings.Windows.Partitions;
+                Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => system.Scheduler.Advanced.ScheduleOnce(WindowProjectionsStartDelay, () =>
+                    ShardedDaemonProcess.Get(system).Init(
+                        "window-projection",
+                        partitions,
+                        partition => Supervised(WindowProjectionActor.Props(partition, partitions, collector, ledger, settings.Windows, journalEnd),
+                            "window-projection"),
+                        ShardedDaemonProcessSettings.Create(system).WithRole(NodeRole),
+                        PoisonPill.Instance)));
+            });
+
+    private static readonly TimeSpan WindowProjectionsStartDelay = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// A persistent actor stops when its journal fails (a write, or its recovery), and a cluster singleton manager

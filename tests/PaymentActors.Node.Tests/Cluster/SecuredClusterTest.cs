@@ -117,13 +117,15 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
             .Select(m => m.GetProperty("address").GetString()!).Order().ToList();
         Assert.Equal(members, shown);
 
-        // Intruders, all at once: no TLS; another CA; a valid certificate with the in-memory journal; with another database.
+        // Intruders, all at once: no TLS; another CA; a valid certificate with the in-memory journal; with another database;
+        // with another number of window projections (the windows would be counted twice or not at all).
         var foreign = ClusterSecrets.Create("foreign", 1);
         var otherDatabase = await postgres.CreateDatabaseAsync("other_" + Guid.NewGuid().ToString("N")[..8]);
         await using var insecure = Intruder("insecure", null, cluster.ConnectionString, []);
         await using var otherCa = Intruder("foreign-ca", foreign, cluster.ConnectionString, []);
         await using var memory = Intruder("memory", secrets, cluster.ConnectionString, ["--db", "memory"]);
         await using var otherDb = Intruder("other-db", secrets, otherDatabase, []);
+        await using var otherPartitions = Intruder("other-partitions", secrets, cluster.ConnectionString, ["--window-partitions", "3"]);
         NodeProcess Intruder(string name, ClusterSecrets? s, string connection, IReadOnlyList<string> extra)
         {
             var intruder = new NodeProcess(name, Ports.FreeTcpPort(), Ports.FreeTcpPort(), cluster.Seeds, connection, cluster.LogDirectory)
@@ -140,6 +142,8 @@ public sealed class SecuredClusterTest(PostgresServer postgres)
         Assert.Contains("journal backend memory, the cluster uses postgres", memory.ReadLog());
         Assert.Equal(3, await otherDb.WaitForExitAsync(Deadline));
         Assert.Contains("another database", otherDb.ReadLog());
+        Assert.Equal(3, await otherPartitions.WaitForExitAsync(Deadline));
+        Assert.Contains("3 window partitions, the cluster uses 2", otherPartitions.ReadLog());
 
         // The other CA's node is refused at the TLS handshake (the cluster's nodes log why).
         await PollAsync(() => cluster.Nodes.Any(n => n.ReadLog().Contains($"does not chain to the cluster CA") && n.ReadLog().Contains("TLS: refused")),
