@@ -65,11 +65,14 @@ public readonly record struct WindowInput(DecidedTransaction? Transaction, bool 
 }
 
 /// <summary>
-/// The node's window stage. Two inputs, one stream: every ingestion pipeline on this node attaches its decided
-/// transactions to <see cref="Input"/> (a MergeHub: backpressured per producer), and the accounts hosted on this node
-/// hand it, once durable, every decision that did not come through a pipeline (<see cref="Decided"/>: <c>submit</c>,
-/// <c>PaymentsClient</c>), so every entry point is counted once. The stream aggregates them into partial window results
-/// and sends them, with the stage's watermark, to the collector singleton, which merges the nodes' partials.
+/// The node's window stage. On a journal with a query side (SQLite, PostgreSQL) the windows are computed from the journal
+/// by the window projections (<see cref="WindowProjectionActor"/>): here the inputs only move the node's event-time
+/// horizon, and the end of a bounded input is written to the journal. On the in-memory journal this stage computes them:
+/// two inputs, one stream: every ingestion pipeline on this node attaches its decided transactions to <see cref="Input"/>
+/// (a MergeHub: backpressured per producer), and the accounts hosted on this node hand it, once durable, every decision
+/// that did not come through a pipeline (<see cref="Decided"/>: <c>submit</c>, <c>PaymentsClient</c>), so every entry point
+/// is counted once. The stream aggregates them into partial window results and sends them, with the stage's watermark,
+/// to the collector singleton, which merges the nodes' partials.
 /// </summary>
 public sealed class NodeWindows
 {
@@ -141,7 +144,9 @@ public sealed class NodeWindows
         if (fromLedger)
         {
             FromLedger = true;
-            var marker = system.ActorOf(BoundedInputMarker.Props($"bounded-inputs-{cluster.SelfUniqueAddress.Uid}"), BoundedInputMarker.Name);
+            // Supervised like the singletons: a write that fails in an outage stops a persistent actor.
+            var marker = system.ActorOf(Hosting.PaymentsHosting.Supervised(BoundedInputMarker.Props($"bounded-inputs-{cluster.SelfUniqueAddress.Uid}"),
+                BoundedInputMarker.Name), BoundedInputMarker.Name);
             var horizon = Horizon;
             // Scan keeps its state per materialisation: the newest event time of each pipeline that attaches.
             _input = Akka.Streams.Dsl.Flow.Create<WindowInput>()
@@ -171,6 +176,30 @@ public sealed class NodeWindows
             .Via(Flow(settings, source, Horizon))
             .To(Sink.ForEach<WindowPartials>(p => forwarder.Tell(p)))
             .Run(system.Materializer());
+    }
+
+    /// <summary>
+    /// Adds a decision to the windows unless it is dated beyond <paramref name="latest"/> (the clock plus the max future
+    /// skew) or the horizon's retention, which are counted (<c>payments.windows.records.refused</c>) and move nothing.
+    /// </summary>
+    public static bool AddIfPlausible(PartialWindowAggregator aggregator, DecidedTransaction t, long latest, EventTimeHorizon horizon,
+        List<PartialWindowResult> output)
+    {
+        if (t.EventTimeMs > latest)
+        {
+            PaymentsMetrics.WindowRecordRefused("too_new");
+            return false;
+        }
+
+        if (horizon.IsTooOld(t.EventTimeMs, out _))
+        {
+            PaymentsMetrics.WindowRecordRefused("too_old");
+            return false;
+        }
+
+        aggregator.Add(t, output);
+        horizon.Observe(t.EventTimeMs);
+        return true;
     }
 
     /// <summary>
@@ -209,19 +238,7 @@ public sealed class NodeWindows
                     {
                         if (input.Transaction is { } t)
                         {
-                            if (t.EventTimeMs > latest)
-                            {
-                                PaymentsMetrics.WindowRecordRefused("too_new");
-                            }
-                            else if (horizon.IsTooOld(t.EventTimeMs, out _))
-                            {
-                                PaymentsMetrics.WindowRecordRefused("too_old");
-                            }
-                            else
-                            {
-                                aggregator.Add(t, output);
-                                horizon.Observe(t.EventTimeMs);
-                            }
+                            AddIfPlausible(aggregator, t, latest, horizon, output);
                         }
 
                         end |= input.EndOfInput;

@@ -244,20 +244,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         foreach (var t in batch.Decided)
         {
             // The account checks event time before deciding; this catches decisions of older versions' journals.
-            if (t.EventTimeMs > latest)
-            {
-                PaymentsMetrics.WindowRecordRefused("too_new");
-            }
-            else if (_horizon.IsTooOld(t.EventTimeMs, out _))
-            {
-                PaymentsMetrics.WindowRecordRefused("too_old");
-            }
-            else
-            {
-                _aggregator.Add(t, output);
-                _horizon.Observe(t.EventTimeMs);
-                _changedSinceCheckpoint = true;
-            }
+            _changedSinceCheckpoint |= NodeWindows.AddIfPlausible(_aggregator, t, latest, _horizon, output);
         }
 
         // Every partition's watermark follows the event time of the whole journal (every account's decisions, each
