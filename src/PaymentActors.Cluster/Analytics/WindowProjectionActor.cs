@@ -191,7 +191,7 @@ public sealed class WindowProjectionActor : ReceivePersistentActor, IWithTimers
         });
         Command<IdleCheck>(_ =>
         {
-            if (!_inputSinceIdleCheck && !_reportedIdle && !_checkpointing)
+            if (!_inputSinceIdleCheck && !_reportedIdle)
             {
                 // No decision in the journal for the idle timeout: what was read is complete, so the watermark moves to the
                 // newest event time read (as a node stage does when idle).
