@@ -75,6 +75,16 @@ public static class DurableScenarios
                 {
                     result.Missing($"{prefix}_collector_lag_ms", $"not within {collectorWait.TotalSeconds:F0} s");
                 }
+
+                result.Add($"{prefix}_alerts", pipeline.Alerts);
+                if (pipeline.AlertLagMs is { } alertLag)
+                {
+                    result.Add($"{prefix}_alert_lag_ms", alertLag);
+                }
+                else
+                {
+                    result.Missing($"{prefix}_alert_lag_ms", $"not within {collectorWait.TotalSeconds:F0} s");
+                }
             }
 
             if (postgres is not null)

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Diagnostics;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -11,6 +12,7 @@ using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Ingestion;
 using PaymentActors.Domain.Risk;
 using PaymentActors.Domain.Transactions;
+using PaymentActors.Protocol.Risk;
 
 namespace PaymentActors.Bench.Scenarios;
 
@@ -24,10 +26,14 @@ namespace PaymentActors.Bench.Scenarios;
 public static class PipelineScenario
 {
     /// <param name="CollectorLagMs">From the last outcome until the collector had merged every window (null: not within the wait).</param>
+    /// <param name="AlertLagMs">From the last outcome until the alert collector had recorded an alert for every flagged or
+    /// risk-declined decision (read from the journal; null: not within the wait).</param>
+    /// <param name="Alerts">Flagged and risk-declined decisions of the measured run.</param>
     /// <param name="Transactions">How many were generated (all read, each decided once).</param>
     /// <param name="CpuMicrosPerTx">Process CPU time (all threads) per transaction while the transactions ran (as the ledger
     /// scenario measures it; the collector's catching up afterwards is <paramref name="CollectorLagMs"/>).</param>
-    public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Flagged, long Declined, double? CollectorLagMs, int Transactions, double CpuMicrosPerTx);
+    public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Flagged, long Declined, double? CollectorLagMs, int Transactions, double CpuMicrosPerTx,
+        double? AlertLagMs, long Alerts);
 
     private const long Day = 86_400_000;
 
@@ -44,9 +50,11 @@ public static class PipelineScenario
                 new TransactionRequest($"w-{i}", $"G{i}", TransactionType.CashIn, 1_000_000_000, options.Currency, null, options.StartMs - Day)))
             .Via(LedgerDelivery.Flow(node.Region))
             .RunWith(Sink.Ignore<TransactionOutcome>(), materializer);
+        long alerts = 0;
         await FileIngestion.RunSourceAsync(node.System, node.Region, windows, "bench-warm-up",
             FileIngestion.GeneratorItems(1, Math.Min(count, 2_000), options with { StartMs = options.StartMs - Day }, 0),
-            DeliverySettings.Default, new IngestionCounters(), null);
+            DeliverySettings.Default, new IngestionCounters(), null, onOutcome: o => alerts += RaisesAlert(o.Outcome) ? 1 : 0);
+        var warmUpAlerts = alerts;
 
         var starts = new long[count + 1];
         var histogram = new LongHistogram(TimeStamp.Minutes(5), 3);
@@ -63,6 +71,7 @@ public static class PipelineScenario
             counters, null, endWindowsAtEnd: true, onOutcome: o =>
             {
                 lastOutcome = Stopwatch.GetTimestamp();
+                alerts += RaisesAlert(o.Outcome) ? 1 : 0;
                 histogram.RecordValue(Math.Max(1, (lastOutcome - starts[o.Position]) * 1_000_000 / Stopwatch.Frequency));
             });
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
@@ -73,8 +82,40 @@ public static class PipelineScenario
 
         var rate = count / Stopwatch.GetElapsedTime(first, lastOutcome).TotalSeconds;
         Console.Error.WriteLine($"  (pipeline {skew}: {rate:N0} tx/s; waiting for the window collector)");
-        var lag = await CollectorLagAsync(node, result.MaxEventTimeMs, lastOutcome, collectorWait);
-        return new Figures(rate, histogram, counters.Flagged, counters.Declined, lag, count, cpu);
+        var windowLag = CollectorLagAsync(node, result.MaxEventTimeMs, lastOutcome, collectorWait);
+        var alertLag = AlertLagAsync(node, alerts, lastOutcome, collectorWait);
+        return new Figures(rate, histogram, counters.Flagged, counters.Declined, await windowLag, count, cpu, await alertLag, alerts - warmUpAlerts);
+    }
+
+    private static bool RaisesAlert(TransactionOutcome outcome) => !outcome.IsDuplicate &&
+        (outcome.Status == TransactionStatus.Flagged || (outcome.Status == TransactionStatus.Declined && outcome.Code == RejectCode.RiskDeclined));
+
+    /// <summary>Waits (bounded) until the alert collector has recorded <paramref name="expected"/> alerts (warm-up's included).</summary>
+    private static async Task<double?> AlertLagAsync(SingleNode node, long expected, long lastOutcome, TimeSpan wait)
+    {
+        var collector = await node.Registry.GetAsync<AlertCollector>();
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        long recorded = 0;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                recorded = (await collector.Ask<AlertsReply>(new GetAlerts(null, long.MinValue, long.MaxValue, 1), TimeSpan.FromSeconds(2))).Total;
+                if (recorded >= expected)
+                {
+                    return Stopwatch.GetElapsedTime(lastOutcome).TotalMilliseconds;
+                }
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+                // the collector is busy: keep waiting until the deadline
+            }
+
+            await Task.Delay(20);
+        }
+
+        Console.Error.WriteLine($"  (alert collector after the wait: {recorded:N0} of {expected:N0} alerts recorded)");
+        return null;
     }
 
     /// <summary>The window stage has ended its windows; wait (bounded) until the collector has merged all of them.</summary>
@@ -82,11 +123,12 @@ public static class PipelineScenario
     {
         var client = new WindowsClient(await node.Registry.GetAsync<WindowCollector>(), TimeSpan.FromSeconds(2));
         var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        Protocol.Analytics.CollectorStatus? last = null;
         while (Stopwatch.GetTimestamp() < deadline)
         {
             try
             {
-                var status = await client.GetStatusAsync();
+                var status = last = await client.GetStatusAsync();
                 if (status.MinWatermark >= maxEventTime && status.OpenWindows == 0)
                 {
                     return Stopwatch.GetElapsedTime(lastOutcome).TotalMilliseconds;
@@ -100,6 +142,11 @@ public static class PipelineScenario
             await Task.Delay(20);
         }
 
+        // Say what was still missing, so a miss can be told apart: a source's watermark short of the input's end, or open windows.
+        Console.Error.WriteLine(last is null
+            ? "  (the window collector did not answer)"
+            : $"  (window collector after the wait: input's newest event time {maxEventTime}, min watermark {last.MinWatermark}, open windows {last.OpenWindows}, " +
+              $"sources {string.Join(", ", last.Watermarks.Select(w => $"{w.Key}={w.Value}"))})");
         return null;
     }
 }

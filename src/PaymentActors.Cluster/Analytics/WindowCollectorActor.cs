@@ -27,6 +27,9 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
 {
     public const string PersistenceIdValue = "window-collector";
     public const int DefaultMaxResults = 2_000;
+
+    /// <summary>Results per sink write and per recorded <see cref="ResultsEmitted"/>: bounded events, and partials still merged between batches.</summary>
+    public const int MaxResultsPerBatch = 10_000;
     private readonly IReadOnlyList<IWindowResultSink> _sinks;
     private readonly int _snapshotEvery;
     private readonly TimeSpan _sourceIdleTimeout;
@@ -176,7 +179,7 @@ public sealed class WindowCollectorActor : ReceivePersistentActor, IWithTimers
             return; // computed again once the batch in flight is recorded
         }
 
-        var due = _state.DueResults();
+        var due = _state.DueResults(MaxResultsPerBatch);
         if (due.Count > 0)
         {
             Write(due);

@@ -61,16 +61,22 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
         }
 
         using var tx = connection.BeginTransaction();
-        foreach (var r in results)
+        connection.InsertIgnoringDuplicates(tx, postgres, "window_results", 13, results, static (r, row) =>
         {
-            var insert = postgres
-                ? "INSERT INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99) ON CONFLICT DO NOTHING"
-                : "INSERT OR IGNORE INTO window_results VALUES (@w,@k,@s,@e,@r,@c,@sum,@min,@max,@mean,@p50,@p95,@p99)";
-            connection.Execute(tx, insert,
-                ("@w", r.Window), ("@k", r.Key), ("@s", r.Start), ("@e", r.End), ("@r", r.Revision), ("@c", r.Count), ("@sum", r.Sum),
-                ("@min", r.Min), ("@max", r.Max), ("@mean", r.Mean), ("@p50", r.Quantile(0.5)), ("@p95", r.Quantile(0.95)), ("@p99", r.Quantile(0.99)));
-        }
-
+            row[0] = r.Window;
+            row[1] = r.Key;
+            row[2] = r.Start;
+            row[3] = r.End;
+            row[4] = r.Revision;
+            row[5] = r.Count;
+            row[6] = r.Sum;
+            row[7] = r.Min;
+            row[8] = r.Max;
+            row[9] = r.Mean;
+            row[10] = r.Quantile(0.5);
+            row[11] = r.Quantile(0.95);
+            row[12] = r.Quantile(0.99);
+        });
         tx.Commit();
     }
 }

@@ -58,17 +58,17 @@ public sealed class SqlAlertSink(Func<System.Data.Common.DbConnection> connect, 
         }
 
         using var transaction = connection.BeginTransaction();
-        foreach (var a in alerts)
+        connection.InsertIgnoringDuplicates(transaction, postgres, "risk_alerts", 8, alerts, static (a, row) =>
         {
-            connection.Execute(transaction,
-                postgres
-                    ? "INSERT INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules) ON CONFLICT DO NOTHING"
-                    : "INSERT OR IGNORE INTO risk_alerts VALUES (@id,@acc,@type,@amt,@cur,@ts,@dec,@rules)",
-                ("@id", a.TransactionId), ("@acc", a.AccountId), ("@type", a.Type.ToWire()), ("@amt", a.AmountMinor), ("@cur", a.Currency),
-                ("@ts", a.EventTimeMs), ("@dec", a.Status.ToString()),
-                ("@rules", string.Join("; ", a.Rules.Select(r => r.ToString()))));
-        }
-
+            row[0] = a.TransactionId;
+            row[1] = a.AccountId;
+            row[2] = a.Type.ToWire();
+            row[3] = a.AmountMinor;
+            row[4] = a.Currency;
+            row[5] = a.EventTimeMs;
+            row[6] = a.Status.ToString();
+            row[7] = string.Join("; ", a.Rules.Select(r => r.ToString()));
+        });
         transaction.Commit();
     }
 }

@@ -72,7 +72,7 @@ public sealed class WindowCollectorState
     public int KeptWindows => _windows.Count;
 
     /// <summary>Windows (still kept) that have been emitted at least once.</summary>
-    public int EmittedWindows => _windows.Values.Count(e => e.Last is not null);
+    public int EmittedWindows { get; private set; }
 
     public IReadOnlyCollection<string> IdleSources => _idle;
 
@@ -202,24 +202,35 @@ public sealed class WindowCollectorState
         return _watermarks.Keys.Where(s => s != source && s.StartsWith(prefix, StringComparison.Ordinal) && !_retired.Contains(s)).ToList();
     }
 
-    /// <summary>Windows whose merge changed and that the watermark has passed: their next revision. Pure.</summary>
-    public IReadOnlyList<WindowResult> DueResults()
+    /// <summary>
+    /// Windows whose merge changed and that the watermark has passed: their next revision, earliest end first, at most
+    /// <paramref name="max"/> of them (the rest stay dirty for the next call: a collector that fell behind writes and
+    /// records bounded batches). Pure.
+    /// </summary>
+    public IReadOnlyList<WindowResult> DueResults(int max = int.MaxValue)
     {
         var min = MinWatermark;
-        var due = new List<WindowResult>();
+        var due = new List<Entry>();
         foreach (var id in _dirty)
         {
             var entry = _windows[id];
             if (min >= entry.End - 1)
             {
-                due.Add(new WindowResult(entry.Window, entry.Key, entry.Start, entry.End, entry.Revision + 1, Merge(entry)));
+                due.Add(entry);
             }
         }
 
-        due.Sort((a, b) => a.End != b.End ? a.End.CompareTo(b.End)
+        // Merged only for what goes out: after a long burst hundreds of thousands of windows can be due at once.
+        due.Sort(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End)
             : string.CompareOrdinal(a.Window, b.Window) != 0 ? string.CompareOrdinal(a.Window, b.Window)
             : string.CompareOrdinal(a.Key, b.Key));
-        return due;
+        var results = new List<WindowResult>(Math.Min(due.Count, max));
+        foreach (var entry in due.Take(max))
+        {
+            results.Add(new WindowResult(entry.Window, entry.Key, entry.Start, entry.End, entry.Revision + 1, Merge(entry)));
+        }
+
+        return results;
     }
 
     /// <summary>
@@ -234,6 +245,7 @@ public sealed class WindowCollectorState
         if (_windows.TryGetValue(id0, out var entry) && result.Revision > entry.Revision)
         {
             entry.Revision = result.Revision;
+            EmittedWindows += entry.Last is null ? 1 : 0;
             entry.Last = result;
             if (SameFigures(Merge(entry), result.Stats))
             {
@@ -257,7 +269,10 @@ public sealed class WindowCollectorState
                 }
             }
 
-            old?.ForEach(id => _windows.Remove(id));
+            old?.ForEach(id =>
+            {
+                EmittedWindows -= _windows.Remove(id, out var evicted) && evicted.Last is not null ? 1 : 0;
+            });
         }
     }
 
@@ -329,6 +344,7 @@ public sealed class WindowCollectorState
             }
 
             state._windows[(w.Window, w.Key, w.Start)] = entry;
+            state.EmittedWindows += w.Last is not null ? 1 : 0;
         }
 
         return state;

@@ -72,4 +72,15 @@ public sealed class SqlAlertSinkTests : IDisposable
 
         Assert.Equal([("t1", "TRANSFER"), ("t2", "PAYMENT")], Rows());
     }
+
+    [Fact]
+    public void A_batch_larger_than_one_statement_is_stored_whole_and_its_repeats_once()
+    {
+        var sink = new SqlAlertSink(() => new SqliteConnection(ConnectionString), postgres: false);
+        var alerts = Enumerable.Range(0, 600).Select(i => AlertOf($"t{i:D3}", TransactionType.Payment)).ToList();
+        sink.Write([.. alerts, alerts[5], alerts[300]]); // a repeat within the batch
+        sink.Write(alerts.Skip(250).Take(300).ToList()); // and a batch written again
+
+        Assert.Equal(alerts.Select(a => (a.TransactionId, "PAYMENT")), Rows());
+    }
 }

@@ -183,4 +183,41 @@ public sealed class WindowMergeTests
         collector.MarkEmitted(second);
         Assert.Empty(collector.DueResults());
     }
+
+    [Fact]
+    public void A_backlog_of_due_windows_goes_out_in_bounded_batches_earliest_end_first_and_all_of_it_in_the_end()
+    {
+        var collector = new WindowCollectorState();
+        var stats = new PaymentActors.Domain.Windows.AmountStats();
+        stats.Add(100);
+        // 10 hours × 25 keys, arriving latest first: 250 windows due at once.
+        for (var hour = 9; hour >= 0; hour--)
+        {
+            for (var key = 0; key < 25; key++)
+            {
+                collector.OnPartial("a", new PartialWindowResult("hourly", $"merchant:M{key:D2}/EUR", hour * Hour, (hour + 1) * Hour, stats.ToState()));
+            }
+        }
+
+        collector.OnWatermark("a", 10 * Hour);
+        var emitted = new List<WindowResult>();
+        while (collector.DueResults(max: 40) is { Count: > 0 } batch)
+        {
+            Assert.True(batch.Count <= 40);
+            foreach (var result in batch)
+            {
+                collector.MarkEmitted(result);
+            }
+
+            emitted.AddRange(batch);
+            Assert.Equal(emitted.Count, collector.EmittedWindows);
+            Assert.Equal(250 - emitted.Count, collector.OpenWindows);
+        }
+
+        Assert.Equal(250, emitted.Count);
+        Assert.Equal(250, emitted.Select(r => (r.Key, r.Start)).Distinct().Count());
+        Assert.All(emitted, r => Assert.Equal(1, r.Revision));
+        Assert.Equal(emitted.OrderBy(r => r.End).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Start)), emitted.Select(r => (r.Key, r.Start)));
+        Assert.Equal(250, WindowCollectorState.FromSnapshot(collector.ToSnapshot()).EmittedWindows);
+    }
 }
