@@ -372,7 +372,8 @@ public static class PaymentsHosting
                 builder.AddHocon(LoadClusterConfig("sqlite"), HoconAddMode.Prepend);
                 return builder.WithSqlPersistence(SqlJournal(settings, isDefault: true, "sql"), SqlSnapshots(settings, isDefault: true, "sql"))
                     .WithSqlPersistence(ShardingJournal(settings)!, ShardingSnapshots(settings)!)
-                    .AddHocon(LoadClusterConfig("ledger-query"), HoconAddMode.Prepend);
+                    .AddHocon(LoadClusterConfig("ledger-query"), HoconAddMode.Prepend)
+                    .AddHocon(LoadClusterConfig("ledger-query-sqlite"), HoconAddMode.Prepend);
             }
 
             case DatabaseKind.Postgres:
