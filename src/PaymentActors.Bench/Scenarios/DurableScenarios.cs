@@ -9,7 +9,8 @@ namespace PaymentActors.Bench.Scenarios;
 /// <c>memory</c>, <c>durable-sqlite</c> and <c>durable-postgres</c>: 10k accounts, uniform and Zipf, each on a
 /// fresh node and an empty journal. The headline is the ledger alone (<see cref="LedgerScenario"/>); the full
 /// pipeline (<see cref="PipelineScenario"/>) is measured beside it on its own fresh node. The limit is
-/// measured in the same run: the in-memory loop, SQLite batched inserts, or PostgreSQL binary COPY.
+/// measured in the same run: a raw sharded request/response loop (<see cref="ShardedEchoLoop"/>), SQLite batched
+/// inserts, or PostgreSQL binary COPY.
 /// </summary>
 public static class DurableScenarios
 {
@@ -31,7 +32,8 @@ public static class DurableScenarios
             {
                 DatabaseKind.Sqlite => LimitsScenario.SqliteBatchedInsert(BenchPaths.WorkDirectory, quick ? 50_000 : 300_000, payload, "NORMAL"),
                 DatabaseKind.Postgres => LimitsScenario.PostgresBinaryCopy(await postgres!.FreshDatabaseAsync("limit"), quick ? 50_000 : 300_000, payload),
-                _ => LimitsScenario.InMemoryLoop(quick ? 2_000_000 : 20_000_000, 10_000),
+                _ => await OnFreshNodeAsync(database, postgres, "raw-sharded-loop",
+                    settings => ShardedEchoLoop.RunAsync(settings, quick ? 200_000 : 2_000_000, Accounts)),
             };
 
             var result = new ScenarioResult(name);

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 using PaymentActors.Bench.Harness;
+using PaymentActors.Cluster.Hosting;
 using PaymentActors.Domain.Accounts;
 using PaymentActors.Domain.Transactions;
 using PaymentActors.Protocol.Serialization;
@@ -11,8 +12,9 @@ namespace PaymentActors.Bench.Scenarios;
 
 /// <summary>
 /// The physical limits of this machine, measured in the same process as the pipeline figures they are
-/// compared with: an in-memory balance loop, raw batched inserts of journal-sized rows into SQLite, and
-/// binary COPY of the same rows into PostgreSQL when a server is available.
+/// compared with: an in-memory balance loop, a raw sharded request/response loop (<see cref="ShardedEchoLoop"/>), raw
+/// batched inserts of journal-sized rows into SQLite, and binary COPY of the same rows into PostgreSQL when a server is
+/// available.
 /// </summary>
 public static class LimitsScenario
 {
@@ -24,10 +26,23 @@ public static class LimitsScenario
         var loop = InMemoryLoop(quick ? 2_000_000 : 20_000_000, 10_000);
         var normal = SqliteBatchedInsert(BenchPaths.WorkDirectory, quick ? 50_000 : 500_000, payload, "NORMAL");
         var full = SqliteBatchedInsert(BenchPaths.WorkDirectory, quick ? 50_000 : 300_000, payload, "FULL");
+        var directory = BenchPaths.NewRunDirectory();
+        double sharded;
+        try
+        {
+            sharded = await ShardedEchoLoop.RunAsync(new PaymentsNodeSettings { Port = 0, Database = DatabaseKind.Memory, DataDirectory = directory },
+                quick ? 200_000 : 2_000_000, 10_000);
+        }
+        finally
+        {
+            BenchPaths.TryDelete(directory);
+        }
+
         var result = new ScenarioResult("limits")
             .Rate(loop)
             .NoLatency()
             .Add("in_memory_loop_per_s", loop, loop.ToString("N0"))
+            .Add("sharded_request_response_per_s", sharded, sharded.ToString("N0"))
             .Add("sqlite_insert_normal_rows_per_s", normal, normal.ToString("N0"))
             .Add("sqlite_insert_full_rows_per_s", full, full.ToString("N0"));
         await using (var postgres = await BenchPostgres.StartAsync())
