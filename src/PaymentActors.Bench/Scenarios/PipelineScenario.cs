@@ -1,5 +1,5 @@
-using Akka.Actor;
 using System.Diagnostics;
+using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using HdrHistogram;
@@ -106,7 +106,7 @@ public static class PipelineScenario
                     return Stopwatch.GetElapsedTime(lastOutcome).TotalMilliseconds;
                 }
             }
-            catch (Akka.Actor.AskTimeoutException)
+            catch (AskTimeoutException)
             {
                 // the collector is busy: keep waiting until the deadline
             }
@@ -134,7 +134,7 @@ public static class PipelineScenario
                     return Stopwatch.GetElapsedTime(lastOutcome).TotalMilliseconds;
                 }
             }
-            catch (Akka.Actor.AskTimeoutException)
+            catch (AskTimeoutException)
             {
                 // the collector is busy: keep waiting until the deadline
             }
