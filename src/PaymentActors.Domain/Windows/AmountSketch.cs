@@ -182,6 +182,42 @@ public sealed class AmountSketch
         return new AmountSketchState(_accuracy, _zeroCount, _min, _max, _lowIndex > _highIndex ? 0 : _lowIndex, buckets);
     }
 
+    /// <summary>
+    /// The <see cref="ToState"/> of all of <paramref name="sketches"/> merged, built straight into one array of the
+    /// merged range: no merged sketch is made (a window of several panes is read once, when it fires).
+    /// </summary>
+    public static AmountSketchState MergedState(IReadOnlyList<AmountSketch> sketches)
+    {
+        ArgumentNullException.ThrowIfNull(sketches);
+        if (sketches.Count == 0) throw new ArgumentException("nothing to merge", nameof(sketches));
+        double accuracy = sketches[0]._accuracy;
+        long zeroCount = 0, count = 0, min = 0, max = 0;
+        int low = int.MaxValue, high = int.MinValue;
+        foreach (var sketch in sketches)
+        {
+            if (sketch._accuracy != accuracy) throw new ArgumentException($"cannot merge sketches of accuracy {sketch._accuracy} and {accuracy}", nameof(sketches));
+            if (sketch._count == 0) continue;
+            min = count == 0 ? sketch._min : Math.Min(min, sketch._min);
+            max = count == 0 ? sketch._max : Math.Max(max, sketch._max);
+            count += sketch._count;
+            zeroCount += sketch._zeroCount;
+            if (sketch._lowIndex <= sketch._highIndex)
+            {
+                low = Math.Min(low, sketch._lowIndex);
+                high = Math.Max(high, sketch._highIndex);
+            }
+        }
+
+        if (low > high) return new AmountSketchState(accuracy, zeroCount, min, max, 0, []);
+        var buckets = new long[high - low + 1];
+        foreach (var sketch in sketches)
+        {
+            for (int i = sketch._lowIndex; i <= sketch._highIndex; i++) buckets[i - low] += sketch._buckets[i - sketch._offset];
+        }
+
+        return new AmountSketchState(accuracy, zeroCount, min, max, low, buckets);
+    }
+
     /// <summary>Rebuilds a sketch from <see cref="ToState"/> output.</summary>
     /// <exception cref="ArgumentException">The state is inconsistent.</exception>
     public static AmountSketch FromState(AmountSketchState state)

@@ -99,6 +99,26 @@ public sealed class AmountStats
     /// <summary>Serializable state.</summary>
     public AmountStatsState ToState() => new(Count, Sum, Min, Max, Sketch.ToState());
 
+    /// <summary>The <see cref="ToState"/> of all of <paramref name="parts"/> merged, without building the merged stats first.</summary>
+    public static AmountStatsState MergedState(IReadOnlyList<AmountStats> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        long count = 0, sum = 0, min = 0, max = 0;
+        var sketches = new AmountSketch[parts.Count];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            sketches[i] = part.Sketch;
+            if (part.Count == 0) continue;
+            min = count == 0 ? part.Min : Math.Min(min, part.Min);
+            max = count == 0 ? part.Max : Math.Max(max, part.Max);
+            sum = checked(sum + part.Sum);
+            count += part.Count;
+        }
+
+        return new AmountStatsState(count, sum, min, max, AmountSketch.MergedState(sketches));
+    }
+
     /// <summary>Rebuilds stats from <see cref="ToState"/> output.</summary>
     public static AmountStats FromState(AmountStatsState state)
     {
@@ -153,12 +173,9 @@ public sealed class AmountStatsAggregator(double relativeAccuracy = AmountSketch
 /// <summary>An amount (&gt;= 0) with its sketch bucket (<see cref="AmountSketch.BucketOf"/>; unused for zero).</summary>
 public readonly record struct SketchedAmount(long Amount, int Bucket);
 
-/// <summary>What a stage window takes: one amount with its bucket, or (Batch) the amounts of one key and pane gathered first.</summary>
-public readonly record struct WindowValue(SketchedAmount Single, AmountStats? Batch);
-
 /// <summary>
-/// Aggregator of <see cref="WindowValue"/>s into <see cref="AmountStats"/>: the sketch bucket of an amount is computed
-/// once (<see cref="Of"/>) however many windows and keys the amount is added to, and a gathered batch is merged in one go.
+/// Aggregator of <see cref="SketchedAmount"/>s into <see cref="AmountStats"/>: the sketch bucket of an amount is computed
+/// once (<see cref="Of"/>) however many windows and keys the amount is added to.
 /// </summary>
 /// <param name="relativeAccuracy">The sketches' relative accuracy.</param>
 /// <param name="copyOnFiring">
@@ -166,8 +183,8 @@ public readonly record struct WindowValue(SketchedAmount Single, AmountStats? Ba
 /// an owner that turns every firing into an immutable <see cref="AmountStats.ToState"/> before the operator sees another
 /// event and never snapshots the operator (<see cref="PartialWindowAggregator"/>): it saves three allocations per fired window.
 /// </param>
-public sealed class WindowValueAggregator(double relativeAccuracy = AmountSketch.DefaultRelativeAccuracy, bool copyOnFiring = true)
-    : AmountStatsAggregatorBase<WindowValue>(relativeAccuracy, copyOnFiring)
+public sealed class SketchedAmountAggregator(double relativeAccuracy = AmountSketch.DefaultRelativeAccuracy, bool copyOnFiring = true)
+    : AmountStatsAggregatorBase<SketchedAmount>(relativeAccuracy, copyOnFiring)
 {
     private readonly AmountSketch _indexer = new(relativeAccuracy);
 
@@ -175,17 +192,9 @@ public sealed class WindowValueAggregator(double relativeAccuracy = AmountSketch
     public SketchedAmount Of(long amount) => new(amount, amount > 0 ? _indexer.BucketOf(amount) : 0);
 
     /// <inheritdoc/>
-    public override AmountStats Add(AmountStats agg, WindowValue value)
+    public override AmountStats Add(AmountStats agg, SketchedAmount value)
     {
-        if (value.Batch is { } batch)
-        {
-            agg.MergeFrom(batch);
-        }
-        else
-        {
-            agg.Add(value.Single);
-        }
-
+        agg.Add(value);
         return agg;
     }
 }

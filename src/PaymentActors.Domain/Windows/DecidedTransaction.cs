@@ -42,17 +42,13 @@ public sealed class WindowKey : IEquatable<WindowKey>, IComparable<WindowKey>
 {
     private readonly int _hash;
 
-    public WindowKey(string name, bool isHot = false)
+    public WindowKey(string name)
     {
         Name = name;
-        IsHot = isHot;
         _hash = StringComparer.Ordinal.GetHashCode(name);
     }
 
     public string Name { get; }
-
-    /// <summary>A key of few values that most events count under (a decision, a type, all): worth gathering per batch.</summary>
-    public bool IsHot { get; }
 
     public bool Equals(WindowKey? other) => ReferenceEquals(this, other) || (other is not null && other._hash == _hash && string.Equals(other.Name, Name, StringComparison.Ordinal));
 
@@ -86,7 +82,7 @@ public sealed class WindowDimensions
         var currency = t.Currency;
         if (!_decisions.TryGetValue((t.Status, currency), out var decision))
         {
-            decision = _decisions[(t.Status, currency)] = new WindowKey("decision:" + StatusName(t.Status) + "/" + currency, isHot: true);
+            decision = _decisions[(t.Status, currency)] = new WindowKey("decision:" + StatusName(t.Status) + "/" + currency);
         }
 
         keys.Add(decision);
@@ -94,13 +90,13 @@ public sealed class WindowDimensions
         {
             if (!_all.TryGetValue(currency, out var all))
             {
-                all = _all[currency] = new WindowKey("all/" + currency, isHot: true);
+                all = _all[currency] = new WindowKey("all/" + currency);
             }
 
             keys.Add(all);
             if (!_types.TryGetValue((t.Type, currency), out var type))
             {
-                type = _types[(t.Type, currency)] = new WindowKey("type:" + t.Type.ToWire() + "/" + currency, isHot: true);
+                type = _types[(t.Type, currency)] = new WindowKey("type:" + t.Type.ToWire() + "/" + currency);
             }
 
             keys.Add(type);

@@ -114,6 +114,31 @@ public sealed class AmountSketchTests
         Assert.Throws<ArgumentException>(() => sketch.MergeFrom(new AmountSketch(0.02)));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_merged_state_equals_the_state_of_the_stats_merged_one_by_one(int seed)
+    {
+        var rng = new Random(seed);
+        var parts = new List<AmountStats> { new(), new(), new(), new() };
+        for (var i = 0; i < 500; i++)
+        {
+            parts[rng.Next(3)].Add(rng.Next(5) == 0 ? 0 : (long)Math.Exp(rng.NextDouble() * 18)); // the fourth stays empty
+        }
+
+        parts.Add(new AmountStats());
+        parts[^1].Add(0); // only a zero: no bucket at all
+        var merged = new AmountStats();
+        foreach (var part in parts) merged.MergeFrom(part);
+
+        var expected = merged.ToState();
+        var actual = AmountStats.MergedState(parts);
+        Assert.Equal((expected.Count, expected.Sum, expected.Min, expected.Max), (actual.Count, actual.Sum, actual.Min, actual.Max));
+        AssertSameState(expected.Sketch, actual.Sketch);
+        AssertSameState(new AmountStats().ToState().Sketch, AmountStats.MergedState([new AmountStats(), new AmountStats()]).Sketch);
+        Assert.Throws<ArgumentException>(() => AmountSketch.MergedState([new AmountSketch(), new AmountSketch(0.02)]));
+    }
+
     private static void AssertSameState(AmountSketchState expected, AmountSketchState actual)
     {
         Assert.Equal(expected.RelativeAccuracy, actual.RelativeAccuracy);

@@ -66,13 +66,23 @@ public sealed class ProjectionRestartTests
     }
 
     [Fact]
-    public void Capturing_state_while_amounts_are_still_gathered_is_refused()
+    public void A_capture_between_watermarks_holds_what_was_added_and_one_with_a_late_firing_pending_is_refused()
     {
-        var aggregator = new PartialWindowAggregator(NamedWindow.Defaults, 0);
-        aggregator.Add(Input(1, 1)[0], []);
+        var windows = NamedWindow.Defaults.Select(w => w with { AllowedLatenessMs = NamedWindow.Hour }).ToList();
+        var aggregator = new PartialWindowAggregator(windows, 0);
+        var t = Input(1, 1)[0] with { EventTimeMs = 60_000 };
+        aggregator.Add(t, []);
+        var hourly = Assert.Single(aggregator.ToState().Windows, w => w.Window == "hourly" && w.Key.StartsWith("decision:", StringComparison.Ordinal));
+        Assert.Equal(1, hourly.Stats.Count);
+
+        aggregator.AdvanceTo(NamedWindow.Hour, []); // the first hour has fired; it is kept for another hour of lateness
+        aggregator.Add(t with { TransactionId = "late" }, []);
         Assert.Throws<InvalidOperationException>(() => aggregator.ToState());
-        aggregator.AdvanceWatermark([]);
-        Assert.Single(aggregator.ToState().Windows, w => w.Window == "hourly" && w.Key.StartsWith("decision:", StringComparison.Ordinal));
+
+        var late = new List<PartialWindowResult>();
+        aggregator.AdvanceWatermark(late);
+        Assert.Contains(late, w => w.Window == "hourly" && w.Start == 0 && w.Key == hourly.Key && w.Stats.Count == 2);
+        Assert.Equal(2, Assert.Single(aggregator.ToState().Windows, w => w.Window == "hourly" && w.Key == hourly.Key).Stats.Count);
     }
 
     [Fact]

@@ -82,6 +82,57 @@ public sealed class WindowStageFastPathTests
     }
 
     [Fact]
+    public void Panes_of_other_window_sizes_fire_what_the_plain_operators_fire()
+    {
+        // Pane 30 min: a 2-hour tumbling window spans four panes, a 3-hour window sliding by 30 min six.
+        IReadOnlyList<NamedWindow> windows = [new("two-hourly", WindowSpec.Tumbling(2 * NamedWindow.Hour)),
+            new("sliding-3h", WindowSpec.Sliding(3 * NamedWindow.Hour, NamedWindow.Hour / 2))];
+        var (fast, reference, fastDropped, referenceDropped) = RunSideBySide(windows, maxDelayMs: 1_200_000);
+
+        Assert.True(reference.Count > 1_000);
+        Assert.Equal(reference, fast);
+        Assert.True(referenceDropped > 0);
+        Assert.Equal(referenceDropped, fastDropped);
+    }
+
+    [Fact]
+    public void With_a_session_window_the_stage_fires_what_the_plain_operators_fire()
+    {
+        IReadOnlyList<NamedWindow> windows = [new("hourly", WindowSpec.Tumbling(NamedWindow.Hour)), new("session-30m", WindowSpec.Session(30 * 60_000))];
+        var (fast, reference, fastDropped, referenceDropped) = RunSideBySide(windows, maxDelayMs: 1_200_000);
+
+        Assert.True(reference.Count > 1_000);
+        Assert.Equal(reference.Order(StringComparer.Ordinal), fast.Order(StringComparer.Ordinal));
+        Assert.Equal(referenceDropped, fastDropped);
+    }
+
+    [Fact]
+    public void A_window_that_spans_one_pane_of_a_key_hands_out_that_panes_state()
+    {
+        var stage = new PartialWindowAggregator(NamedWindow.Defaults, 0);
+        var output = new List<PartialWindowResult>();
+        stage.Add(new DecidedTransaction("t1", TransactionType.Payment, 1_250, "EUR", "M7", 10 * NamedWindow.Hour + 5, TransactionStatus.Approved), output);
+        stage.AdvanceTo(long.MaxValue - 1, output);
+
+        var merchant = output.Where(p => p.Key == "merchant:M7/EUR").ToList();
+        Assert.Equal(7, merchant.Count); // the hour and the six 6-hour windows that span it
+        Assert.All(merchant, p => Assert.Same(merchant[0].Stats, p.Stats));
+        Assert.Equal((1L, 1_250L), (merchant[0].Stats.Count, merchant[0].Stats.Sum));
+    }
+
+    [Fact]
+    public void A_timestamp_at_the_edge_of_the_range_is_refused_naming_it_and_changes_nothing()
+    {
+        var stage = new PartialWindowAggregator(NamedWindow.Defaults, 0);
+        var t = new DecidedTransaction("t1", TransactionType.Payment, 1, "EUR", "M7", long.MaxValue - 10, TransactionStatus.Approved);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => stage.Add(t, []));
+        Assert.Equal("timestamp", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => stage.Add(t with { EventTimeMs = long.MinValue + 10 }, []));
+        Assert.Empty(stage.ToState().Windows);
+    }
+
+    [Fact]
     public void Gathered_hot_keys_count_late_and_too_late_events_as_the_plain_operator_does()
     {
         // Up to 3 h of delay against 10 min of out-of-orderness: events land in fired windows (late firings with 30 min
