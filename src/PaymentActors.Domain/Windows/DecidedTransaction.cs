@@ -72,49 +72,61 @@ public sealed class WindowDimensions
 {
     public const int MaxCachedMerchants = 100_000;
 
-    private readonly Dictionary<(TransactionStatus, string), WindowKey> _decisions = [];
-    private readonly Dictionary<string, WindowKey> _all = new(StringComparer.Ordinal);
-    private readonly Dictionary<(TransactionType, string), WindowKey> _types = [];
-    private readonly Dictionary<(string, string), WindowKey> _merchants = [];
+    /// <summary>The keys of one currency: the fixed ones by enum value, the merchants by name.</summary>
+    private sealed class CurrencyKeys(string currency)
+    {
+        public readonly string Currency = currency;
+        public readonly WindowKey All = new("all/" + currency);
+        public readonly WindowKey?[] Decisions = new WindowKey?[byte.MaxValue + 1];
+        public readonly WindowKey?[] Types = new WindowKey?[byte.MaxValue + 1];
+        public readonly Dictionary<string, WindowKey> Merchants = new(StringComparer.Ordinal);
+    }
+
+    private readonly Dictionary<string, CurrencyKeys> _currencies = new(StringComparer.Ordinal);
+    private CurrencyKeys? _last; // one currency usually follows another of the same
+    private int _merchants;
 
     public void KeysFor(DecidedTransaction t, List<WindowKey> keys)
     {
         var currency = t.Currency;
-        if (!_decisions.TryGetValue((t.Status, currency), out var decision))
-        {
-            decision = _decisions[(t.Status, currency)] = new WindowKey("decision:" + StatusName(t.Status) + "/" + currency);
-        }
-
-        keys.Add(decision);
+        var of = _last is { } last && string.Equals(last.Currency, currency, StringComparison.Ordinal) ? last : CurrencyKeysOf(currency);
+        keys.Add(of.Decisions[(byte)t.Status] ??= new WindowKey("decision:" + StatusName(t.Status) + "/" + currency));
         if (t.Status is TransactionStatus.Approved or TransactionStatus.Flagged)
         {
-            if (!_all.TryGetValue(currency, out var all))
-            {
-                all = _all[currency] = new WindowKey("all/" + currency);
-            }
-
-            keys.Add(all);
-            if (!_types.TryGetValue((t.Type, currency), out var type))
-            {
-                type = _types[(t.Type, currency)] = new WindowKey("type:" + t.Type.ToWire() + "/" + currency);
-            }
-
-            keys.Add(type);
+            keys.Add(of.All);
+            keys.Add(of.Types[(byte)t.Type] ??= new WindowKey("type:" + t.Type.ToWire() + "/" + currency));
             if (t.Counterparty is { Length: > 0 } c && c[0] == 'M')
             {
-                if (!_merchants.TryGetValue((c, currency), out var merchant))
+                if (!of.Merchants.TryGetValue(c, out var merchant))
                 {
-                    if (_merchants.Count >= MaxCachedMerchants)
+                    if (_merchants >= MaxCachedMerchants)
                     {
-                        _merchants.Clear();
+                        foreach (var keysOfCurrency in _currencies.Values)
+                        {
+                            keysOfCurrency.Merchants.Clear();
+                        }
+
+                        _merchants = 0;
                     }
 
-                    merchant = _merchants[(c, currency)] = new WindowKey("merchant:" + c + "/" + currency);
+                    merchant = of.Merchants[c] = new WindowKey("merchant:" + c + "/" + currency);
+                    _merchants++;
                 }
 
                 keys.Add(merchant);
             }
         }
+    }
+
+    private CurrencyKeys CurrencyKeysOf(string currency)
+    {
+        if (!_currencies.TryGetValue(currency, out var of))
+        {
+            of = _currencies[currency] = new CurrencyKeys(currency);
+        }
+
+        _last = of;
+        return of;
     }
 
     public static string StatusName(TransactionStatus status) => status switch

@@ -29,11 +29,11 @@ public sealed class PanedWindows
     }
 
     /// <summary>The panes of one span (every key's amounts of one hour), or one restored window's aggregates.</summary>
-    private sealed class PaneGroup(long start)
+    private sealed class PaneGroup(long start, int capacity)
     {
         public readonly long Start = start;
-        public readonly Dictionary<WindowKey, Pane> ByKey = [];
-        public readonly List<Pane> Panes = [];
+        public readonly Dictionary<WindowKey, Pane> ByKey = new(capacity);
+        public readonly List<Pane> Panes = new(capacity);
         private bool _sorted = true;
 
         public Pane Add(WindowKey key, AmountStats stats)
@@ -69,6 +69,8 @@ public sealed class PanedWindows
     private readonly List<long> _starts = [];
     private readonly List<AmountStats> _merging = [];
     private PaneGroup? _lastGroup;
+    private int _expiredWindows; // of how many named windows every window spanning _lastGroup has expired
+    private long _expiredAt = long.MinValue; // at which watermark
 
     /// <param name="windows">Tumbling or sliding windows only.</param>
     /// <param name="stats">Makes the aggregates.</param>
@@ -99,34 +101,39 @@ public sealed class PanedWindows
     public void Add(List<WindowKey> keys, SketchedAmount amount, long timestamp)
     {
         long start;
-        var live = false;
-        try
+        int expired;
+        if (_lastGroup is { } last && timestamp >= last.Start && (ulong)(timestamp - last.Start) < (ulong)_pane && _expiredAt == Watermark)
         {
-            start = WindowSpec.FloorToMultiple(timestamp, _pane);
-            for (var i = 0; i < _windows.Length; i++)
+            start = last.Start; // most amounts land in the pane of the one before, under the same watermark
+            expired = _expiredWindows;
+        }
+        else
+        {
+            try
             {
-                var (_, last) = Containing(start, _windows[i]);
-                if (IsExpired(checked(last + _windows[i].Spec.Size), _windows[i]))
+                start = WindowSpec.FloorToMultiple(timestamp, _pane);
+                expired = 0;
+                foreach (var window in _windows)
                 {
-                    LateDropped += keys.Count;
-                }
-                else
-                {
-                    live = true;
+                    var (_, latest) = Containing(start, window);
+                    expired += IsExpired(checked(latest + window.Spec.Size), window) ? 1 : 0;
                 }
             }
-        }
-        catch (OverflowException)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timestamp), timestamp, "timestamp too close to the range of long for its windows");
+            catch (OverflowException)
+            {
+                throw new ArgumentOutOfRangeException(nameof(timestamp), timestamp, "timestamp too close to the range of long for its windows");
+            }
         }
 
-        if (!live)
+        LateDropped += (long)expired * keys.Count;
+        if (expired == _windows.Length)
         {
             return;
         }
 
         var group = GroupAt(start);
+        _expiredWindows = expired;
+        _expiredAt = Watermark;
         var mayBeLate = start + _pane - 1 <= Watermark; // a window spanning this pane may have fired already
         foreach (var key in keys)
         {
@@ -232,7 +239,7 @@ public sealed class PanedWindows
 
             if (!_restored.TryGetValue((index, w.Start), out var group))
             {
-                group = new PaneGroup(w.Start);
+                group = new PaneGroup(w.Start, 0);
                 _restored.Add((index, w.Start), group);
             }
 
@@ -255,7 +262,8 @@ public sealed class PanedWindows
 
         if (!_groups.TryGetValue(start, out var group))
         {
-            group = new PaneGroup(start);
+            // Sized like the newest group: the next span usually sees as many keys, and growing rehashes every key.
+            group = new PaneGroup(start, _groupsByStart.Count > 0 ? _groupsByStart[^1].Panes.Count : 0);
             _groups.Add(start, group);
             var at = _groupsByStart.FindIndex(g => g.Start > start);
             _groupsByStart.Insert(at < 0 ? _groupsByStart.Count : at, group);
