@@ -73,9 +73,10 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
             row[7] = r.Min;
             row[8] = r.Max;
             row[9] = r.Mean;
-            row[10] = r.Quantile(0.5);
-            row[11] = r.Quantile(0.95);
-            row[12] = r.Quantile(0.99);
+            var sketch = AmountStats.FromState(r.Stats); // once for the three quantiles
+            row[10] = sketch.Quantile(0.5);
+            row[11] = sketch.Quantile(0.95);
+            row[12] = sketch.Quantile(0.99);
         });
         tx.Commit();
     }
@@ -83,20 +84,24 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
 
 public static class WindowResultJson
 {
-    public static string ToJson(WindowResult r) => JsonSerializer.Serialize(new
+    public static string ToJson(WindowResult r)
     {
-        window = r.Window,
-        key = r.Key,
-        start = r.Start,
-        end = r.End,
-        revision = r.Revision,
-        count = r.Count,
-        sumMinor = r.Sum,
-        minMinor = r.Min,
-        maxMinor = r.Max,
-        meanMinor = r.Mean,
-        p50Minor = r.Quantile(0.5),
-        p95Minor = r.Quantile(0.95),
-        p99Minor = r.Quantile(0.99),
-    });
+        var sketch = AmountStats.FromState(r.Stats); // once for the three quantiles
+        return JsonSerializer.Serialize(new
+        {
+            window = r.Window,
+            key = r.Key,
+            start = r.Start,
+            end = r.End,
+            revision = r.Revision,
+            count = r.Count,
+            sumMinor = r.Sum,
+            minMinor = r.Min,
+            maxMinor = r.Max,
+            meanMinor = r.Mean,
+            p50Minor = sketch.Quantile(0.5),
+            p95Minor = sketch.Quantile(0.95),
+            p99Minor = sketch.Quantile(0.99),
+        });
+    }
 }
