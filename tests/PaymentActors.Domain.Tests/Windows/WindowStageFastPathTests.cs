@@ -5,8 +5,8 @@ using PaymentActors.Domain.Windows;
 namespace PaymentActors.Domain.Tests.Windows;
 
 /// <summary>
-/// The window stage's fast path (keys built once, the sketch bucket computed once per amount, firings without a
-/// copy) gives exactly what the plain operator over string keys and per-window sketch inserts gives.
+/// The window stage's fast path (keys built once, the sketch bucket computed once per amount, windows merged from
+/// panes) gives exactly what the plain operator over string keys and per-window sketch inserts gives.
 /// </summary>
 public sealed class WindowStageFastPathTests
 {
@@ -133,17 +133,17 @@ public sealed class WindowStageFastPathTests
     }
 
     [Fact]
-    public void Gathered_hot_keys_count_late_and_too_late_events_as_the_plain_operator_does()
+    public void Late_amounts_reach_their_fired_windows_at_the_next_watermark_and_are_dropped_as_the_plain_operator_drops_them()
     {
         // Up to 3 h of delay against 10 min of out-of-orderness: events land in fired windows (late firings with 30 min
-        // of allowed lateness) and past the lateness (dropped) — in gathered batches as well as one by one.
+        // of allowed lateness) and past the lateness (dropped).
         var windows = NamedWindow.Defaults.Select(w => w with { AllowedLatenessMs = 30 * 60_000 }).ToList();
         var (fast, reference, fastDropped, referenceDropped) = RunSideBySide(windows, maxDelayMs: 3 * 3_600_000);
 
         Assert.True(referenceDropped > 1_000, $"only {referenceDropped} dropped");
         Assert.Equal(referenceDropped, fastDropped);
-        // Late events of a gathered key reach their fired window together at the next watermark, so one late firing
-        // may stand for several of the plain operator's; each window's last (accumulated) firing is the same.
+        // Late events reach their fired window together at the next watermark, so one late firing may stand for several
+        // of the plain operator's; each window's last (accumulated) firing is the same.
         Assert.True(fast.Count < reference.Count);
         Assert.Equal(LastFiringOfEachWindow(reference), LastFiringOfEachWindow(fast));
     }
