@@ -73,10 +73,7 @@ public sealed class SqlWindowSink(Func<DbConnection> connect, bool postgres) : I
             row[7] = r.Min;
             row[8] = r.Max;
             row[9] = r.Mean;
-            var sketch = AmountStats.FromState(r.Stats); // once for the three quantiles
-            row[10] = sketch.Quantile(0.5);
-            row[11] = sketch.Quantile(0.95);
-            row[12] = sketch.Quantile(0.99);
+            (row[10], row[11], row[12]) = r.Percentiles();
         });
         tx.Commit();
     }
@@ -86,7 +83,7 @@ public static class WindowResultJson
 {
     public static string ToJson(WindowResult r)
     {
-        var sketch = AmountStats.FromState(r.Stats); // once for the three quantiles
+        var (p50, p95, p99) = r.Percentiles();
         return JsonSerializer.Serialize(new
         {
             window = r.Window,
@@ -99,9 +96,9 @@ public static class WindowResultJson
             minMinor = r.Min,
             maxMinor = r.Max,
             meanMinor = r.Mean,
-            p50Minor = sketch.Quantile(0.5),
-            p95Minor = sketch.Quantile(0.95),
-            p99Minor = sketch.Quantile(0.99),
+            p50Minor = p50,
+            p95Minor = p95,
+            p99Minor = p99,
         });
     }
 }

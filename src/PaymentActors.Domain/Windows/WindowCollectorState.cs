@@ -12,6 +12,13 @@ public sealed record WindowResult(string Window, string Key, long Start, long En
     public long Mean => Stats.Count == 0 ? 0 : Stats.Sum / Stats.Count;
 
     public long Quantile(double q) => AmountStats.FromState(Stats).Quantile(q);
+
+    /// <summary>The median, p95 and p99 from one rebuild of the sketch (<see cref="Quantile"/> rebuilds it per call).</summary>
+    public (long P50, long P95, long P99) Percentiles()
+    {
+        var sketch = AmountStats.FromState(Stats);
+        return (sketch.Quantile(0.5), sketch.Quantile(0.95), sketch.Quantile(0.99));
+    }
 }
 
 /// <summary>What the collector knows of one window of one key: each source's latest partial.</summary>

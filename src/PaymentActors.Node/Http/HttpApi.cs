@@ -124,6 +124,9 @@ public sealed record CollectorStatusView(IReadOnlyDictionary<string, long?> Wate
 public sealed record WindowResultView(string Window, string Key, long Start, long End, int Revision, long Count, long SumMinor,
     long MinMinor, long MaxMinor, long MeanMinor, long P50Minor, long P95Minor, long P99Minor)
 {
-    public static WindowResultView Of(WindowResult r) => new(r.Window, r.Key, r.Start, r.End, r.Revision, r.Count, r.Sum, r.Min, r.Max,
-        r.Mean, r.Quantile(0.5), r.Quantile(0.95), r.Quantile(0.99));
+    public static WindowResultView Of(WindowResult r)
+    {
+        var (p50, p95, p99) = r.Percentiles();
+        return new(r.Window, r.Key, r.Start, r.End, r.Revision, r.Count, r.Sum, r.Min, r.Max, r.Mean, p50, p95, p99);
+    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using Npgsql;
 using PaymentActors.Node.Tests.Harness;
@@ -26,7 +24,7 @@ public sealed class FreshDatabaseStartTest(PostgresServer postgres, ITestOutputH
         {
             var line = JsonSerializer.Serialize(new { id = $"fresh-{i}", account = $"F{i}", type = "CASH_IN", amount = "1.00", currency = "EUR",
                 timestamp = DateTimeOffset.UtcNow.ToString("O") }) + "\n";
-            var status = await PostUntilAnsweredAsync(http, node.HttpBase, line, TimeSpan.FromSeconds(60));
+            var status = await NodeHttp.PostUntilAnsweredAsync(http, node.HttpBase, line, TimeSpan.FromSeconds(60));
             Assert.True(status is "Approved" or "Flagged", $"{node.Name}: {status}");
 
             var account = JsonDocument.Parse(await http.GetStringAsync($"{node.HttpBase}/accounts/F{i}")).RootElement;
@@ -74,32 +72,5 @@ public sealed class FreshDatabaseStartTest(PostgresServer postgres, ITestOutputH
         command.Parameters.AddWithValue("@names", new[] { "PK_journal", "journal_uq", "journal_created_idx", "journal_sequence_number_idx", "PK_tags",
             "tags_persistence_id_sequence_nr_idx", "tags_tag_idx", "PK_snapshot", "snapshot_sequence_number_idx", "snapshot_created_idx" });
         Assert.Equal(10L, (long)(await command.ExecuteScalarAsync())!);
-    }
-
-    /// <summary>Posts one NDJSON record until the node answers it with a decision (a 503 while its shards settle is retried).</summary>
-    private static async Task<string?> PostUntilAnsweredAsync(HttpClient http, string baseUrl, string line, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "(no answer)";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await http.PostAsync($"{baseUrl}/transactions", new StringContent(line, Encoding.UTF8, "application/x-ndjson"));
-            var body = await response.Content.ReadAsStringAsync();
-            last = $"{(int)response.StatusCode} {body}";
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                foreach (var answer in body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement))
-                {
-                    if (answer.TryGetProperty("transactionId", out _) && answer.GetProperty("status").GetString() is { } status and not "Unknown")
-                    {
-                        return status;
-                    }
-                }
-            }
-
-            await Task.Delay(500);
-        }
-
-        return last;
     }
 }

@@ -82,8 +82,9 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
         // than one delivery deadline (15 s) to allocate its first shards, and the load below is to find warnings, not that.
         foreach (var (node, i) in cluster.Nodes.Select((n, i) => (n, i)))
         {
-            await PostUntilAnsweredAsync(http, new Uri($"http://127.0.0.1:{node.HttpPort}/"),
+            var status = await NodeHttp.PostUntilAnsweredAsync(http, node.HttpBase,
                 Json($"warm-{i}", $"W{i}", "CASH_IN", "1.00", new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero)) + "\n", TimeSpan.FromSeconds(120));
+            Assert.True(status is "Approved", $"{node.Name}: no decision within 120 s, last {status}");
         }
 
         var body = await KnownLoad.PostAsync(http, entry, lines.ToString());
@@ -183,25 +184,6 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
         JsonSerializer.Serialize(new { id, account, type, amount, currency = "EUR", counterparty, timestamp = at.ToString("yyyy-MM-ddTHH:mm:ssZ") });
 
     /// <summary>A single node that no other node joins or leaves: only the machine may warn.</summary>
-    private static async Task PostUntilAnsweredAsync(HttpClient http, Uri node, string line, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "(no answer)";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await http.PostAsync(new Uri(node, "transactions"), new StringContent(line, Encoding.UTF8, "application/x-ndjson"));
-            last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(1_000);
-        }
-
-        Assert.Fail($"{node}: no answer within {timeout.TotalSeconds:F0} s, last {last}");
-    }
-
     private static readonly (Regex Pattern, string Why)[] ExpectedOnASingleNode = [SchedulerLate];
 
     private void AssertClean(string name, string log) => AssertClean(name, log, ExpectedWarnings);
