@@ -95,8 +95,13 @@ public sealed class VocabularyTests
         deadline.Restart();
         while (true)
         {
+            // Both hours final and holding every decision: the 61 of hour 0 (the drain and 60 CASH_INs) and the 60 of hour 1.
+            // A projection that went idle while decisions were still on their way fires an hour early and then again with a
+            // new revision (a late firing); the pages below must not race that.
             all = await GetJsonAsync(node, "windows?window=hourly");
-            if (all.GetProperty("results").EnumerateArray().Any(r => r.GetProperty("start").GetInt64() == hour1))
+            var counts = all.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("key").GetString() == "all/EUR")
+                .ToDictionary(r => r.GetProperty("start").GetInt64(), r => r.GetProperty("count").GetInt64());
+            if (counts.GetValueOrDefault(Start.ToUnixTimeMilliseconds()) == 61 && counts.GetValueOrDefault(hour1) == 60)
             {
                 break;
             }
