@@ -54,6 +54,8 @@ public static class LedgerScenario
                 .RunWith(Sink.Ignore<(TransactionOutcome, long)>(), materializer);
         }
 
+        // Methods the JIT compiles during the measured run show how far from steady state it was (printed below).
+        var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var histogram = new LongHistogram(TimeStamp.Minutes(5), 3);
         long approved = 0, other = 0;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -75,6 +77,7 @@ public static class LedgerScenario
             }, materializer);
         var rate = count / stopwatch.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+        Console.Error.WriteLine($"  (ledger {choice}: {rate:N0} tx/s, {cpu:F1} µs CPU per transaction, {System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore} methods compiled meanwhile)");
         return new Figures(rate, histogram, approved, other, cpu);
     }
 
