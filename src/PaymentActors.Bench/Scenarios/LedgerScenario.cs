@@ -31,7 +31,10 @@ public static class LedgerScenario
     /// of a transaction, less sensitive than the rate to other work on the machine.</param>
     public sealed record Figures(double TxPerSecond, LongHistogram Latency, long Approved, long Other, double CpuMicrosPerTx);
 
-    public static async Task<Figures> RunAsync(PaymentsNodeSettings settings, int count, int accounts, AccountChoice choice, int warmup, DeliverySettings? delivery = null)
+    /// <param name="firstMeasuredAccount">The measured run's accounts are numbered from here (the warm-up's from 0): above the
+    /// warm-up's, every measured transaction is a first touch on a node already warm.</param>
+    public static async Task<Figures> RunAsync(PaymentsNodeSettings settings, int count, int accounts, AccountChoice choice, int warmup,
+        DeliverySettings? delivery = null, int firstMeasuredAccount = 0)
     {
         await using var node = await BenchNode.StartAsync(settings);
         var materializer = node.System.Materializer();
@@ -60,7 +63,7 @@ public static class LedgerScenario
         long approved = 0, other = 0;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
-        await Source.From(Requests(2, count, accounts, choice, "m"))
+        await Source.From(Requests(2, count, accounts, choice, "m", firstMeasuredAccount))
             .Select(r => (r, Stopwatch.GetTimestamp()))
             .Via(flow)
             .RunForeach(x =>
@@ -82,7 +85,7 @@ public static class LedgerScenario
     }
 
     /// <summary>Seeded stream of CASH_IN / PAYMENT requests; every account is opened by a CASH_IN, so none is declined.</summary>
-    public static IEnumerable<TransactionRequest> Requests(int seed, int count, int accounts, AccountChoice choice, string idPrefix)
+    public static IEnumerable<TransactionRequest> Requests(int seed, int count, int accounts, AccountChoice choice, string idPrefix, int firstAccount = 0)
     {
         var random = new Random(seed);
         var zipf = choice == AccountChoice.Zipf ? Zipf.Table(accounts, 1.1) : null;
@@ -95,7 +98,7 @@ public static class LedgerScenario
                 _ => random.Next(accounts),
             };
             var credit = i < accounts || (i & 3) != 0;
-            yield return new TransactionRequest($"{idPrefix}{seed}-{i}", $"C{account}", credit ? TransactionType.CashIn : TransactionType.Payment,
+            yield return new TransactionRequest($"{idPrefix}{seed}-{i}", $"C{firstAccount + account}", credit ? TransactionType.CashIn : TransactionType.Payment,
                 credit ? 10_000 + random.Next(90_000) : 1 + random.Next(5_000), "USD", credit ? null : "M1", 1_767_225_600_000 + i,
                 OpeningBalanceMinor: 1_000_000);
         }
