@@ -41,6 +41,13 @@ public static class Identifier
             return $"longer than {MaxLength} characters";
         }
 
+        // Nearly every id is printable ASCII (U+0020..U+007E): no rule below rejects those but a space at either end, and
+        // the scalar walk cost every transaction several lookups per character for each of its ids.
+        if (id.AsSpan().IndexOfAnyExceptInRange(' ', '~') < 0)
+        {
+            return id[0] == ' ' || id[^1] == ' ' ? "must not start or end with a space" : null;
+        }
+
         var index = 0;
         var previousWasMark = false;
         foreach (var status in EnumerateScalars(id))

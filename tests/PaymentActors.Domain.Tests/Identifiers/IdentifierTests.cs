@@ -43,6 +43,20 @@ public sealed class IdentifierTests
     }
 
     [Fact]
+    public void Every_printable_ascii_character_is_accepted_inside_an_id_and_the_first_one_past_them_is_not()
+    {
+        for (var c = ' '; c <= '~'; c++)
+        {
+            Assert.True(Identifier.TryValidate($"A{c}1", "accountId", out var error), $"U+{(int)c:X4}: {error}");
+        }
+
+        Assert.False(Identifier.TryValidate("A\u007F1", "accountId", out var delError));
+        Assert.Equal("accountId: contains a control character U+007F at position 1", delError);
+        Assert.False(Identifier.TryValidate(" ", "accountId", out var spaceError));
+        Assert.Equal("accountId: must not start or end with a space", spaceError);
+    }
+
+    [Fact]
     public void A_lone_surrogate_is_rejected()
     {
         Assert.False(Identifier.TryValidate("A\uD800B", "transactionId", out var error));
