@@ -127,9 +127,8 @@ public static class Program
             // one transaction per account: every message is a first touch
             var first = await LedgerScenario.RunAsync(settings, accounts, accounts, AccountChoice.Sequential, 0);
             var stopwatch = Stopwatch.StartNew();
-            double restartSeconds;
             var again = await LedgerScenario.RunAsync(settings, accounts, accounts, AccountChoice.Sequential, 0);
-            restartSeconds = stopwatch.Elapsed.TotalSeconds;
+            var restartSeconds = stopwatch.Elapsed.TotalSeconds;
             // The same on a node that is not fresh: a fresh process spends its first run compiling (17,000 methods), so the
             // figure above is a node's first seconds; this one is first touch in a node that has run a while.
             var warmNode = await LedgerScenario.RunAsync(settings with { DataDirectory = Path.Combine(directory, "warm") }, accounts, accounts,
