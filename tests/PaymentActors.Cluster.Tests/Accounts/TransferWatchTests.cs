@@ -30,8 +30,10 @@ public sealed class TransferWatchTests : Akka.TestKit.Xunit2.TestKit
         ActorRegistry.For(Sys).Register<TransferWatchRegion>(_watches.Ref);
     }
 
-    private IActorRef Account(string id, AccountActorSettings? settings = null) =>
-        Sys.ActorOf(AccountActor.Props(id, _accounts.Ref, settings ?? SlowRedelivery, RiskRulesHolder.None()), id);
+    // A restarted incarnation takes a fresh actor name: the guardian may still hold the old one reserved when the
+    // Terminated reaches the test.
+    private IActorRef Account(string id, AccountActorSettings? settings = null, string? actorName = null) =>
+        Sys.ActorOf(AccountActor.Props(id, _accounts.Ref, settings ?? SlowRedelivery, RiskRulesHolder.None()), actorName ?? id);
 
     private static TransactionRequest Tx(string id, string account, TransactionType type, long amount, string? counterparty = null) =>
         new(id, account, type, amount, "USD", counterparty, 1_000);
@@ -104,7 +106,7 @@ public sealed class TransferWatchTests : Akka.TestKit.Xunit2.TestKit
         ExpectTerminated(payer);
 
         // What the shard region does for a probe: start the entity and deliver.
-        var woken = Account("sleeper");
+        var woken = Account("sleeper", actorName: "sleeper-woken");
         woken.Tell(new SettlePendingTransfers("sleeper", 7));
         Assert.Equal(credit, _accounts.ExpectMsg<CreditTransfer>());
         _watches.ExpectMsg(new WatchTransfers("sleeper"));
