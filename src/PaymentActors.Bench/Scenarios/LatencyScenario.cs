@@ -30,7 +30,7 @@ public static class LatencyScenario
 
     private readonly record struct Sent(TransactionRequest Request, long Scheduled, long Submitted);
 
-    private sealed record OfferedLoad(int Offered, int Count, double Achieved, LongHistogram FromSchedule, LongHistogram FromSubmit);
+    private sealed record OfferedLoad(int Offered, int Count, double Achieved, LongHistogram FromSchedule, LongHistogram FromSubmit, GcWatch.Figures Gc);
 
     public static async Task<ScenarioResult> RunAsync(bool quick)
     {
@@ -71,6 +71,11 @@ public static class LatencyScenario
                 .Add("transactions", half.Count)
                 .Add("p99_from_submit_ms", half.FromSubmit.GetValueAtPercentile(99) / 1000.0)
                 .Add("p999_from_submit_ms", half.FromSubmit.GetValueAtPercentile(99.9) / 1000.0)
+                // The tail's first cause on this machine: each pause stops every transaction in flight (docs/PERFORMANCE.md, round 8).
+                .Add("gc_pauses", half.Gc.Collections)
+                .Add("gc_pause_mean_ms", half.Gc.MeanPauseMs)
+                .Add("gc_paused_share", half.Gc.PausedShare)
+                .Add("alloc_kb_per_tx", half.Gc.AllocatedKbPerTx)
                 .Add("high_load_fraction", HighLoadFraction)
                 .Add("high_offered_per_s", high.Offered, high.Offered.ToString("N0"))
                 .Add("high_achieved_per_s", high.Achieved, high.Achieved.ToString("N0"))
@@ -95,10 +100,13 @@ public static class LatencyScenario
     {
         var offered = Math.Max(1, (int)(sustainable * fraction));
         var count = offered * (quick ? 5 : 30);
-        var requests = LedgerScenario.Requests(seed, count, Accounts, AccountChoice.Uniform, idPrefix).ToArray();
+        // Built as they are released, not beforehand: an array of them all would be promoted by the first collections of
+        // the measured run (10-60 MB) and lengthen the very pauses this scenario measures.
+        using var requests = LedgerScenario.Requests(seed, count, Accounts, AccountChoice.Uniform, idPrefix).GetEnumerator();
         var ticksPerRequest = Stopwatch.Frequency / (double)offered;
         var fromSchedule = new LongHistogram(TimeStamp.Minutes(5), 3);
         var fromSubmit = new LongHistogram(TimeStamp.Minutes(5), 3);
+        var gc = GcWatch.Start();
         long start = 0, released = 0, last = 0;
         await Source.Tick(TimeSpan.Zero, TimeSpan.FromMilliseconds(5), NotUsed.Instance)
             .SelectMany(_ =>
@@ -112,8 +120,14 @@ public static class LatencyScenario
                 var due = Math.Min(count, (long)((now - start) / ticksPerRequest) + 1);
                 var from = released;
                 released = Math.Max(released, due);
-                return Enumerable.Range((int)from, (int)(released - from))
-                    .Select(i => new Sent(requests[i], start + (long)(i * ticksPerRequest), now));
+                var batch = new Sent[released - from];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    requests.MoveNext();
+                    batch[i] = new Sent(requests.Current, start + (long)((from + i) * ticksPerRequest), now);
+                }
+
+                return batch;
             })
             .Take(count)
             .Via(flow)
@@ -123,7 +137,7 @@ public static class LatencyScenario
                 fromSchedule.RecordValue(Micros(last - x.Sent.Scheduled));
                 fromSubmit.RecordValue(Micros(last - x.Sent.Submitted));
             }, materializer);
-        return new OfferedLoad(offered, count, count / Stopwatch.GetElapsedTime(start, last).TotalSeconds, fromSchedule, fromSubmit);
+        return new OfferedLoad(offered, count, count / Stopwatch.GetElapsedTime(start, last).TotalSeconds, fromSchedule, fromSubmit, gc.Stop(count));
     }
 
     private static long Micros(long ticks) => Math.Max(1, ticks * 1_000_000 / Stopwatch.Frequency);

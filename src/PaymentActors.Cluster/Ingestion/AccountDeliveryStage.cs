@@ -10,8 +10,14 @@ namespace PaymentActors.Cluster.Ingestion;
 
 /// <summary>
 /// Takes groups of transactions, sends one <see cref="SubmitTransactionBatch"/> per account in the group
-/// to the shard region from the stage's own actor, and emits each group's outcomes, in input order, once
-/// every account of the group has answered (answers come only after the events are durable).
+/// to the shard region from the stage's own actor, and emits each outcome once it and every outcome before it
+/// are in (answers come only after the events are durable): outcomes leave in input order, but an account that
+/// answers fast is not held until the rest of its group has answered.
+/// <para>
+/// It pulls while a whole group still fits under <see cref="DeliverySettings.MaxInFlight"/> transactions taken and not
+/// yet emitted: upstream gathers only while the stage is not pulling, so a lightly loaded node sends each transaction
+/// as it comes and a busy one sends large groups.
+/// </para>
 /// <para>
 /// Why not an ask per account batch: an ask registers a temporary actor, a timeout and a task
 /// continuation for each batch, and under uniform load a group of 512 holds ≈ one transaction per
@@ -22,16 +28,16 @@ namespace PaymentActors.Cluster.Ingestion;
 /// </summary>
 public sealed class AccountDeliveryStage<T, TOut>(
     IActorRef accountRegion, DeliverySettings settings, Func<T, TransactionRequest> request, Func<T, TransactionOutcome, TOut> combine)
-    : GraphStage<FlowShape<IEnumerable<T>, IReadOnlyList<TOut>>>
+    : GraphStage<FlowShape<List<T>, IReadOnlyList<TOut>>>
 {
     private readonly IActorRef _region = accountRegion;
     private readonly DeliverySettings _settings = settings;
     private readonly Func<T, TransactionRequest> _request = request;
     private readonly Func<T, TransactionOutcome, TOut> _combine = combine;
-    private readonly Inlet<IEnumerable<T>> _in = new("AccountDelivery.in");
+    private readonly Inlet<List<T>> _in = new("AccountDelivery.in");
     private readonly Outlet<IReadOnlyList<TOut>> _out = new("AccountDelivery.out");
 
-    public override FlowShape<IEnumerable<T>, IReadOnlyList<TOut>> Shape => new(_in, _out);
+    public override FlowShape<List<T>, IReadOnlyList<TOut>> Shape => new(_in, _out);
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
@@ -39,7 +45,10 @@ public sealed class AccountDeliveryStage<T, TOut>(
     {
         public readonly T[] Items = items;
         public readonly TOut[] Results = new TOut[items.Length];
-        public int Remaining;
+        public readonly bool[] Answered = new bool[items.Length];
+
+        /// <summary>How many of <see cref="Items"/>, from the first, have been emitted.</summary>
+        public int Emitted;
     }
 
     private sealed class AccountBatch(Group group, string accountId)
@@ -59,8 +68,12 @@ public sealed class AccountDeliveryStage<T, TOut>(
         private readonly Queue<Group> _groups = new();
         private readonly Dictionary<long, AccountBatch> _unanswered = new();
         private readonly long _timeoutMs;
+        private readonly List<TOut> _ready = [];
         private long _nextCorrelationId;
         private long _inFlight;
+
+        /// <summary>Taken from upstream and not yet emitted: what bounds pulling (memory, and the journal's buffer).</summary>
+        private long _taken;
         private StageActor _self = null!;
 
         public Logic(AccountDeliveryStage<T, TOut> stage) : base(stage.Shape)
@@ -96,7 +109,7 @@ public sealed class AccountDeliveryStage<T, TOut>(
                 batch.Positions.Add(i);
             }
 
-            group.Remaining = byAccount.Count;
+            _taken += group.Items.Length;
             _inFlight += group.Items.Length;
             PaymentsMetrics.InFlightChanged(group.Items.Length);
             _groups.Enqueue(group);
@@ -117,7 +130,7 @@ public sealed class AccountDeliveryStage<T, TOut>(
 
         public void OnUpstreamFinish()
         {
-            if (_groups.Count == 0)
+            if (_groups.Count == 0 && _ready.Count == 0)
             {
                 CompleteStage();
             }
@@ -157,10 +170,13 @@ public sealed class AccountDeliveryStage<T, TOut>(
 
                 var position = batch.Positions[k];
                 group.Results[position] = _stage._combine(group.Items[position], outcome);
+                group.Answered[position] = true;
             }
 
-            group.Remaining--;
-            EmitCompleted();
+            if (group == _groups.Peek())
+            {
+                EmitCompleted();
+            }
         }
 
         protected override void OnTimer(object timerKey)
@@ -191,15 +207,34 @@ public sealed class AccountDeliveryStage<T, TOut>(
             _stage._region.Tell(new SubmitTransactionBatch(batch.AccountId, batch.Requests, correlationId, CountedBySender: true), _self.Ref);
         }
 
-        /// <summary>Emits the oldest group once it is complete: outcomes leave in input order.</summary>
+        /// <summary>Emits every answered outcome not preceded by an unanswered one: outcomes leave in input order.</summary>
         private void EmitCompleted()
         {
-            if (_groups.Count == 0 || _groups.Peek().Remaining > 0 || !IsAvailable(_stage._out))
+            while (_groups.Count > 0)
+            {
+                var head = _groups.Peek();
+                while (head.Emitted < head.Items.Length && head.Answered[head.Emitted])
+                {
+                    _ready.Add(head.Results[head.Emitted]);
+                    head.Results[head.Emitted++] = default!;
+                }
+
+                if (head.Emitted < head.Items.Length)
+                {
+                    break;
+                }
+
+                _groups.Dequeue();
+            }
+
+            if (_ready.Count == 0 || !IsAvailable(_stage._out))
             {
                 return;
             }
 
-            Push(_stage._out, _groups.Dequeue().Results);
+            _taken -= _ready.Count;
+            Push(_stage._out, _ready.ToArray());
+            _ready.Clear();
             if (_groups.Count == 0 && IsClosed(_stage._in))
             {
                 CompleteStage();
@@ -211,7 +246,9 @@ public sealed class AccountDeliveryStage<T, TOut>(
 
         private void PullIfRoom()
         {
-            if (_groups.Count < _stage._settings.Parallelism && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
+            // Room for a whole group: an idle stage takes each transaction as it comes, a busy one waits for room and
+            // then takes everything gathered meanwhile (one message per account for all of it).
+            if (_taken <= _stage._settings.MaxInFlight - _stage._settings.GroupSize && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
             {
                 Pull(_stage._in);
             }

@@ -32,32 +32,72 @@ public sealed class AccountDeliveryStageTests : TestKit
     }
 
     [Fact]
-    public void One_message_per_account_and_outcomes_in_input_order_whatever_order_accounts_answer_in()
+    public void A_lightly_loaded_stage_sends_each_transaction_as_it_comes()
     {
         var region = CreateTestProbe();
-        var (upstream, downstream) = Run(region, new DeliverySettings(GroupSize: 4, GroupWindow: TimeSpan.FromSeconds(5)));
-        downstream.Request(4);
+        var (upstream, downstream) = Run(region, DeliverySettings.Default);
+        downstream.Request(2);
+        upstream.SendNext(Tx("t1", "A"));
+        var first = region.ExpectMsg<SubmitTransactionBatch>(); // not held back to fill a group of 512
+        Assert.Equal(["t1"], first.Requests.Select(r => r.TransactionId));
+        region.Reply(new TransactionBatchOutcome("A", Answer(first), first.CorrelationId));
+        Assert.Equal("t1", downstream.ExpectNext().TransactionId);
+
+        upstream.SendNext(Tx("t2", "A"));
+        Assert.Equal(["t2"], region.ExpectMsg<SubmitTransactionBatch>().Requests.Select(r => r.TransactionId));
+    }
+
+    [Fact]
+    public void What_arrives_while_the_stage_is_full_goes_as_one_message_per_account_and_each_outcome_leaves_as_soon_as_those_before_it_are_in()
+    {
+        var region = CreateTestProbe();
+        var (upstream, downstream) = Run(region, new DeliverySettings(GroupSize: 4, Parallelism: 2));
+        downstream.Request(9);
+
+        // Taken one by one while a whole group still fits (at most 8 in flight), five transactions fill the stage; the
+        // next four wait upstream, gathered.
+        var fillers = Enumerable.Range(0, 5).Select(i => Tx($"f{i}", "Z")).ToArray();
+        foreach (var r in fillers)
+        {
+            upstream.SendNext(r);
+        }
+
+        var filled = Enumerable.Range(0, 5).Select(_ => region.ExpectMsg<SubmitTransactionBatch>()).ToList();
+        Assert.All(filled, b => Assert.Single(b.Requests));
+        var stage = region.LastSender;
         var requests = new[] { Tx("t1", "A"), Tx("t2", "B"), Tx("t3", "A"), Tx("t4", "C") };
         foreach (var r in requests)
         {
             upstream.SendNext(r);
         }
 
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        foreach (var batch in filled)
+        {
+            stage.Tell(new TransactionBatchOutcome(batch.AccountId, Answer(batch), batch.CorrelationId), region.Ref);
+        }
+
+        Assert.Equal(["f0", "f1", "f2", "f3", "f4"], downstream.ExpectNextN(5).Select(o => o.TransactionId));
+
         var batches = new[] { region.ExpectMsg<SubmitTransactionBatch>(), region.ExpectMsg<SubmitTransactionBatch>(), region.ExpectMsg<SubmitTransactionBatch>() };
-        var stage = region.LastSender;
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         var forA = Assert.Single(batches, b => b.AccountId == "A");
         Assert.Equal(["t1", "t3"], forA.Requests.Select(r => r.TransactionId));
         Assert.Equal(3, batches.Select(b => b.CorrelationId).Distinct().Count());
+        var forB = Assert.Single(batches, b => b.AccountId == "B");
+        var forC = Assert.Single(batches, b => b.AccountId == "C");
 
-        // Answer in reverse order: nothing is emitted before the group is complete, then all in input order.
-        foreach (var batch in batches.Reverse())
-        {
-            downstream.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-            stage.Tell(new TransactionBatchOutcome(batch.AccountId, Answer(batch), batch.CorrelationId), region.Ref);
-        }
+        // C answers first: t4 waits for t1..t3 (input order).
+        stage.Tell(new TransactionBatchOutcome("C", Answer(forC), forC.CorrelationId), region.Ref);
+        downstream.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        Assert.Equal(["t1", "t2", "t3", "t4"], downstream.ExpectNextN(4).Select(o => o.TransactionId));
+        // A answers: t1 leaves at once, without waiting for B; t3 stays behind t2.
+        stage.Tell(new TransactionBatchOutcome("A", Answer(forA), forA.CorrelationId), region.Ref);
+        Assert.Equal("t1", downstream.ExpectNext().TransactionId);
+        downstream.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        stage.Tell(new TransactionBatchOutcome("B", Answer(forB), forB.CorrelationId), region.Ref);
+        Assert.Equal(["t2", "t3", "t4"], downstream.ExpectNextN(3).Select(o => o.TransactionId));
     }
 
     [Fact]
@@ -100,7 +140,7 @@ public sealed class AccountDeliveryStageTests : TestKit
     }
 
     [Fact]
-    public void In_flight_is_bounded_by_group_size_times_parallelism()
+    public void In_flight_is_bounded_by_group_size_times_parallelism_in_transactions()
     {
         var region = CreateTestProbe();
         var (upstream, downstream) = Run(region, new DeliverySettings(GroupSize: 1, Parallelism: 2));
@@ -111,7 +151,7 @@ public sealed class AccountDeliveryStageTests : TestKit
         var stage = region.LastSender;
         region.ExpectMsg<SubmitTransactionBatch>();
 
-        // Two groups unanswered: the third is not sent until one of them is answered.
+        // Two transactions taken and not emitted: the third is not sent until one of them has left.
         upstream.SendNext(Tx("t3", "C"));
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
