@@ -37,7 +37,8 @@ internal sealed class FormatTwo
         where TDomain : class
         where TProto : IMessage<TProto>
     {
-        var binding = new Binding(typeof(TDomain), manifest, o => toProto((TDomain)o), bytes => fromProto(parser.ParseFrom(bytes)));
+        // Parsed from a span: no CodedInputStream per message (every journal reader deserialises every row).
+        var binding = new Binding(typeof(TDomain), manifest, o => toProto((TDomain)o), bytes => fromProto(parser.ParseFrom(new ReadOnlySpan<byte>(bytes))));
         if (!_byType.TryAdd(typeof(TDomain), binding))
         {
             throw new InvalidOperationException($"{typeof(TDomain).Name} is bound twice");
