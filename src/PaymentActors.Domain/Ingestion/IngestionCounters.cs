@@ -28,6 +28,9 @@ public sealed class IngestionCounters
 
     public bool IdentityHolds => Read == Accepted + Rejected + Duplicates;
 
+    /// <summary>Read and not yet answered: in flight while the run goes on; after a stop, records a later run resends.</summary>
+    public long Unanswered => Read - (Accepted + Rejected + Duplicates);
+
     public void OnRead() => Interlocked.Increment(ref _read);
     public void OnSkipped() => Interlocked.Increment(ref _skipped);
     public void OnRejected() => Interlocked.Increment(ref _rejected);
