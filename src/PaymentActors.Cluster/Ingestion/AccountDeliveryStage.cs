@@ -41,11 +41,12 @@ public sealed class AccountDeliveryStage<T, TOut>(
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private sealed class Group(T[] items)
+    /// <param name="items">The list upstream gathered: the stage's from here on, not copied.</param>
+    private sealed class Group(List<T> items)
     {
-        public readonly T[] Items = items;
-        public readonly TOut[] Results = new TOut[items.Length];
-        public readonly bool[] Answered = new bool[items.Length];
+        public readonly List<T> Items = items;
+        public readonly TOut[] Results = new TOut[items.Count];
+        public readonly bool[] Answered = new bool[items.Count];
 
         /// <summary>How many of <see cref="Items"/>, from the first, have been emitted.</summary>
         public int Emitted;
@@ -94,9 +95,9 @@ public sealed class AccountDeliveryStage<T, TOut>(
 
         public void OnPush()
         {
-            var group = new Group(Grab(_stage._in).ToArray());
+            var group = new Group(Grab(_stage._in));
             var byAccount = new Dictionary<string, AccountBatch>(StringComparer.Ordinal);
-            for (var i = 0; i < group.Items.Length; i++)
+            for (var i = 0; i < group.Items.Count; i++)
             {
                 var r = _stage._request(group.Items[i]);
                 if (!byAccount.TryGetValue(r.AccountId, out var batch))
@@ -109,9 +110,9 @@ public sealed class AccountDeliveryStage<T, TOut>(
                 batch.Positions.Add(i);
             }
 
-            _taken += group.Items.Length;
-            _inFlight += group.Items.Length;
-            PaymentsMetrics.InFlightChanged(group.Items.Length);
+            _taken += group.Items.Count;
+            _inFlight += group.Items.Count;
+            PaymentsMetrics.InFlightChanged(group.Items.Count);
             _groups.Enqueue(group);
             foreach (var batch in byAccount.Values)
             {
@@ -213,13 +214,13 @@ public sealed class AccountDeliveryStage<T, TOut>(
             while (_groups.Count > 0)
             {
                 var head = _groups.Peek();
-                while (head.Emitted < head.Items.Length && head.Answered[head.Emitted])
+                while (head.Emitted < head.Items.Count && head.Answered[head.Emitted])
                 {
                     _ready.Add(head.Results[head.Emitted]);
                     head.Results[head.Emitted++] = default!;
                 }
 
-                if (head.Emitted < head.Items.Length)
+                if (head.Emitted < head.Items.Count)
                 {
                     break;
                 }

@@ -26,7 +26,7 @@ public sealed class IngestionCounters
     /// <summary>Headers and blank lines: not records, not in the identity.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
-    public bool IdentityHolds => Read == Accepted + Rejected + Duplicates;
+    public bool IdentityHolds => Unanswered == 0;
 
     /// <summary>Read and not yet answered: in flight while the run goes on; after a stop, records a later run resends.</summary>
     public long Unanswered => Read - (Accepted + Rejected + Duplicates);
