@@ -62,9 +62,13 @@ public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
         var settings = FastRedelivery with { IdleTimeout = TimeSpan.FromMilliseconds(300), TransferRedeliveryInterval = TimeSpan.FromSeconds(30) };
         // Under a stand-in for the shard: its Passivate request to its parent comes to the test actor.
         var idle = UnderShard(AccountActor.Props("idle-1", _region.Ref, settings, RiskRulesHolder.None()));
+        Watch(idle);
         idle.Tell(new OpenAccount("idle-1", "USD", 0, 10_000));
         ExpectMsg<AccountOpenResult>();
         ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(3));
+        // Gone before the next part: on a slow machine its idle timeout can fire again before the stop lands, and that
+        // second Passivate must not be taken for the next account's.
+        FishForMessage(m => m is Terminated t && t.ActorRef.Equals(idle), TimeSpan.FromSeconds(3));
 
         var payer = UnderShard(AccountActor.Props("payer-1", _region.Ref, settings, RiskRulesHolder.None()));
         payer.Tell(new OpenAccount("payer-1", "USD", 0, 10_000));
