@@ -264,7 +264,7 @@ public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
             var payerView = ExpectMsg<AccountView>();
             Assert.Equal(0, payerView.PendingTransfers);
             Assert.Equal(7_500, payerView.BalanceMinor);
-        });
+        }, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -291,6 +291,6 @@ public sealed class AccountActorTests : Akka.TestKit.Xunit2.TestKit
             var view = ExpectMsg<AccountView>();
             Assert.Equal(1_000, view.BalanceMinor);
             Assert.Equal(0, view.PendingTransfers);
-        });
+        }, TimeSpan.FromSeconds(10));
     }
 }

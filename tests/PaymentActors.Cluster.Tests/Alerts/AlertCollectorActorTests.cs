@@ -96,11 +96,13 @@ public sealed class AlertCollectorActorTests(ITestOutputHelper output) : Akka.Te
         collector.Tell(new AlertRaised(QueryAlert("t2", "A", 20)), TestActor);
         collector.Tell(new AlertRaised(QueryAlert("t3", "B", 30)), TestActor);
 
+        // Alerts are persisted asynchronously, so a query may overtake them; and the first answer may be slow while
+        // the journal starts, so the deadline leaves room for more than one try.
         AwaitAssert(() =>
         {
             collector.Tell(new GetAlerts(null, long.MinValue, long.MaxValue, 100), TestActor);
             Assert.Equal(3, ExpectMsg<AlertsReply>().Total);
-        });
+        }, TimeSpan.FromSeconds(20));
 
         collector.Tell(new GetAlerts("NOBODY", long.MinValue, long.MaxValue, 100), TestActor);
         var none = ExpectMsg<AlertsReply>();

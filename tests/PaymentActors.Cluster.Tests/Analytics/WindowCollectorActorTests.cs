@@ -70,7 +70,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
             Assert.Equal(3, first.Count);
             Assert.Equal(350, first.Sum);
             Assert.Equal(1, first.Revision);
-        });
+        }, TimeSpan.FromSeconds(10));
 
         second.Tell(new GetWindowResults("hourly", "all/", 0, 2 * Hour));
         var results = ExpectMsg<WindowResults>().Results;
@@ -103,7 +103,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         {
             var result = Assert.Single(sink.Written);
             Assert.Equal(107, result.Sum); // the in-order batches only
-        });
+        }, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
