@@ -170,7 +170,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         collector.Tell(new WindowPartials("quiet#1", [Partial(0, 50, 1)], Hour + 10));
         collector.Tell(GetCollectorStatus.Instance);
         Assert.Equal(Hour + 7, ExpectMsg<CollectorStatus>().MinWatermark);
-        AwaitAssert(() => Assert.Equal([1, 2], sink.Written.Select(r => r.Revision)));
+        AwaitAssert(() => Assert.Equal([1, 2], sink.Written.Select(r => r.Revision)), TimeSpan.FromSeconds(10));
         Assert.Equal(151, sink.Written.Last().Sum);
     }
 
@@ -206,7 +206,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         var collector = Sys.ActorOf(WindowCollectorActor.Props([sink]), "collector-gated");
         collector.Tell(new WindowPartials("n#1", [Partial(0, 100)], Hour, Sequence: 1));
         Assert.Equal(1, ExpectMsg<WindowPartialsAck>().Sequence);
-        AwaitCondition(() => sink.Entered == 1); // the write of revision 1 is held in the sink
+        AwaitCondition(() => sink.Entered == 1, TimeSpan.FromSeconds(10)); // the write of revision 1 is held in the sink
 
         // The collector keeps answering and recording while its sink is busy.
         collector.Tell(new WindowPartials("n#1", [Partial(0, 100, 5)], Hour + 1, Sequence: 2));
@@ -216,7 +216,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         Assert.Empty(sink.Batches);
 
         sink.Gate.Set();
-        AwaitAssert(() => Assert.Equal(2, sink.Batches.Count));
+        AwaitAssert(() => Assert.Equal(2, sink.Batches.Count), TimeSpan.FromSeconds(10));
         var results = sink.Batches.SelectMany(b => b).ToList();
         Assert.Equal([1, 2], results.Select(r => r.Revision));
         Assert.Equal([100L, 105L], results.Select(r => r.Sum)); // revision 1 as computed; the change is revision 2
@@ -231,7 +231,7 @@ public sealed class WindowCollectorActorTests(ITestOutputHelper output) : Akka.T
         IgnoreMessages<WindowPartialsAck>();
         var collector = Sys.ActorOf(WindowCollectorActor.Props([sink]), "collector-failing");
         collector.Tell(new WindowPartials("n#1", [Partial(0, 100)], Hour));
-        AwaitCondition(() => sink.Entered == 1);
+        AwaitCondition(() => sink.Entered == 1, TimeSpan.FromSeconds(10));
         EventFilter.Error(contains: "Window sinks failed").ExpectOne(() => sink.Gate.Set()); // the first write fails
 
         // A change arriving before the retry does not alter the revision being retried.
