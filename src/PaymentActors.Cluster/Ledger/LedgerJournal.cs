@@ -32,8 +32,11 @@ public static class LedgerJournal
 
     private static readonly string AccountPrefix = AccountActor.PersistenceIdFor("");
 
-    /// <summary>The reader of the node's SQL journal.</summary>
-    public static Reader Sql(ActorSystem system) => offset =>
+    /// <summary>The reader of the node's SQL journal: one reading shared by every reader on the node.</summary>
+    public static Reader Sql(ActorSystem system) => SharedLedgerExtension.Get(system).Reader.Read;
+
+    /// <summary>The node's SQL journal read for one reader alone (what <see cref="SharedLedgerReader"/> shares).</summary>
+    public static Func<long, Source<LedgerEvent, NotUsed>> SqlUnshared(ActorSystem system) => offset =>
         PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)
             .AllEvents(Offset.Sequence(offset))
             .Select(envelope => ToLedgerEvent(envelope))
