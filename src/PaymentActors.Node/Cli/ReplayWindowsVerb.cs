@@ -72,6 +72,7 @@ public static class ReplayWindowsVerb
         };
         var trigger = new Option<WindowTrigger>("--trigger")
         {
+            HelpName = "accumulating|purging",
             Description = "accumulating | purging (default accumulating)",
             CustomParser = r =>
             {

@@ -48,6 +48,9 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("Usage:", result.Stdout);
         Assert.Equal("", result.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_workDirectory));
+        // A choice of values is shown as it is typed (the parsers take lower case): `--import-policy <ImportOverdraft|Strict>`
+        // was refused when typed as shown.
+        Assert.DoesNotMatch(@"<(?=[^>]*\|)[^>]*[A-Z][^>]*>", result.Stdout);
     }
 
     [Theory]
