@@ -18,6 +18,15 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
     private static readonly (Regex Pattern, string Why) SchedulerLate =
         (new Regex(@"Scheduled sending of heartbeat was delayed", RegexOptions.Compiled), "a saturated CPU delays the scheduler");
 
+    /// <summary>
+    /// The node that leaves: its own remoting transport, shutting down, closes its channels and empties its connection
+    /// group at once, and a channel whose close handler runs after that finds nothing to remove (seen once in a clean-clone
+    /// run, on the node that left, at its exit).
+    /// </summary>
+    private static readonly (Regex Pattern, string Why) LeavingTransportClosed =
+        (new Regex(@"Unable to REMOVE channel .* from connection group\. May not shut down cleanly", RegexOptions.Compiled),
+            "a leaving node's transport closes its channels as it shuts down");
+
     /// <summary>Warnings that belong to a normal run, and why.</summary>
     private static readonly (Regex Pattern, string Why)[] ExpectedWarnings =
     [
@@ -103,7 +112,9 @@ public sealed partial class LogHygieneTests(PostgresServer postgres, ITestOutput
 
         foreach (var log in Directory.GetFiles(cluster.LogDirectory, "*.log"))
         {
-            AssertClean(Path.GetFileName(log), await File.ReadAllTextAsync(log));
+            var name = Path.GetFileName(log);
+            var left = name.StartsWith(cluster.Nodes[2].Name + "-", StringComparison.Ordinal);
+            AssertClean(name, await File.ReadAllTextAsync(log), left ? [.. ExpectedWarnings, LeavingTransportClosed] : ExpectedWarnings);
         }
     }
 
