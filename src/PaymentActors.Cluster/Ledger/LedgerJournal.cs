@@ -35,12 +35,14 @@ public static class LedgerJournal
     /// <summary>The reader of the node's SQL journal: one reading shared by every reader on the node.</summary>
     public static Reader Sql(ActorSystem system) => SharedLedgerExtension.Get(system).Reader.Read;
 
-    /// <summary>The node's SQL journal read for one reader alone (what <see cref="SharedLedgerReader"/> shares).</summary>
-    public static Func<long, Source<LedgerEvent, NotUsed>> SqlUnshared(ActorSystem system) => offset =>
+    /// <summary>
+    /// The node's SQL journal as the plugin's query gives it (what <see cref="SharedLedgerReader"/> shares; the reader drops
+    /// any row at or before the offset asked for, whatever the plugin's bound).
+    /// </summary>
+    internal static Func<long, Source<LedgerEvent, NotUsed>> SqlUnshared(ActorSystem system) => offset =>
         PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)
             .AllEvents(Offset.Sequence(offset))
-            .Select(envelope => ToLedgerEvent(envelope))
-            .Where(e => e.Offset > offset); // never one at or before the offset asked for, whatever the plugin's bound
+            .Select(envelope => ToLedgerEvent(envelope));
 
     /// <summary>The newest offset (the journal table's highest <c>ordering</c>; 0 when empty) of the node's SQL journal.</summary>
     public static Func<Task<long>> SqlEnd(Func<DbConnection> connect) => async () =>

@@ -116,7 +116,7 @@ public sealed class SharedLedgerReader
     {
         Interlocked.Increment(ref _journalReads);
         var rows = await _journal(after)
-            .Where(e => e.Offset > after)
+            .Where(e => e.Offset > after) // never one at or before the offset asked for, whatever the journal's bound
             .GroupedWithin(_pageSize, TimeSpan.FromMilliseconds(20))
             .Take(1)
             .RunWith(Sink.First<IEnumerable<LedgerEvent>>(), _materializer)
